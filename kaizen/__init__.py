@@ -1,0 +1,81 @@
+"""Kaizen: a continuous-improvement tracker for the shop floor."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from kaizen.config import settings_from_environment
+from kaizen.extensions import csrf, db, htmx, login, migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Create and configure the Kaizen app; `config` overrides settings from the environment."""
+    config = config or {}
+    app = Flask(
+        __name__,
+        instance_path=config.get("INSTANCE_PATH") or os.environ.get("KAIZEN_INSTANCE_PATH") or None,
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    instance_path = Path(app.instance_path)
+    instance_path.mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(settings_from_environment(instance_path))
+    app.config.from_mapping(config)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
+    csrf.init_app(app)
+    htmx.init_app(app)
+    login.init_app(app)
+
+    from kaizen import models  # noqa: F401  (registers every table on the metadata)
+    from kaizen.accounts.views import bp as accounts_bp
+    from kaizen.cli import register_commands
+    from kaizen.main.views import bp as main_bp
+    from kaizen.web import register_web_helpers
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(accounts_bp)
+    register_web_helpers(app)
+    register_commands(app)
+
+    if app.config.get("AUTO_MIGRATE"):
+        apply_migrations(app)
+    return app
+
+
+@event.listens_for(Engine, "connect")
+def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    """Enforce foreign keys and use WAL so readers never wait for the writer on SQLite."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+
+def apply_migrations(app: Flask) -> None:
+    """Bring the database up to the newest migration, once even when workers start together."""
+    from flask_migrate import upgrade
+
+    lock_path = Path(app.instance_path) / "migrate.lock"
+    with open(lock_path, "w") as lock, app.app_context():
+        # Several gunicorn workers may start at once; the lock makes them take turns,
+        # and Alembic makes every turn after the first a no-op.
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            upgrade(directory=str(MIGRATIONS_DIR))
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)

@@ -1,0 +1,32 @@
+"""Role checks for views: viewer < member < lead < admin; a kiosk only reports."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import abort
+from flask_login import current_user
+
+from kaizen.extensions import login
+from kaizen.models import Role
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def require_role(role: Role) -> Callable[[F], F]:
+    """Let the view run only for a signed-in account with at least `role`."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return login.unauthorized()
+            if not current_user.can(role):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator

@@ -1,0 +1,164 @@
+"""Command line: `kaizen serve`, `kaizen demo-data`, `kaizen create-user` and `kaizen db ...`.
+
+`kaizen` is a Flask command group bound to `create_app`, so every `flask --app kaizen`
+command (including Flask-Migrate's `db upgrade`) also works as `kaizen ...`.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import func, select
+
+from kaizen.extensions import db
+from kaizen.models import Area, Role, Team, User
+
+DEMO_ADMIN = "admin"
+
+
+def _create_app_for_cli() -> Flask:
+    from kaizen import create_app
+
+    return create_app()
+
+
+main = FlaskGroup(
+    create_app=_create_app_for_cli,
+    add_version_option=False,
+    help="Kaizen: a continuous-improvement tracker for the shop floor.",
+)
+
+
+def register_commands(app: Flask) -> None:
+    """Attach Kaizen's commands to the app's CLI (used by both `kaizen` and `flask`)."""
+    app.cli.add_command(serve_command)
+    app.cli.add_command(demo_data_command)
+    app.cli.add_command(create_user_command)
+
+
+def database_is_empty() -> bool:
+    """True when no team, area or observation exists yet (a new database)."""
+    from kaizen.models import Observation
+
+    return not any(
+        db.session.scalar(select(func.count()).select_from(model))
+        for model in (Team, Area, Observation)
+    )
+
+
+@click.command("demo-data")
+@click.option("--force", is_flag=True, help="Add the demo plant even if the database has data.")
+@click.option("--if-empty", is_flag=True, help="Quietly do nothing if the database has data.")
+@click.option("--seed", default=7, show_default=True, help="Seed for the deterministic plant.")
+@with_appcontext
+def demo_data_command(force: bool, if_empty: bool, seed: int) -> None:
+    """Load a realistic demo plant: 3 teams, 12 areas, 6 months of observations and cards."""
+    from kaizen.models import utcnow
+    from kaizen.services.demo import DEMO_PASSWORD, load_demo_plant
+
+    if not database_is_empty() and not force:
+        if if_empty:
+            click.echo("The database already has data; demo data not loaded.")
+            return
+        raise click.ClickException(
+            "The database already has data. Use --force to add the demo plant anyway."
+        )
+    summary = load_demo_plant(db.session, now=utcnow(), seed=seed)
+    db.session.commit()
+    click.echo(summary.describe())
+    click.echo(f"Sign in as {DEMO_ADMIN!r} with password {DEMO_PASSWORD!r} (change it!).")
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option(
+    "--role",
+    type=click.Choice([r.value for r in Role]),
+    default=Role.MEMBER.value,
+    show_default=True,
+)
+@click.option("--name", "display_name", help="The name people see.")
+@click.option("--team", "team_slug", help="Slug of the person's team.")
+@click.option("--area", "area_slug", help="Slug of the area (required for a kiosk).")
+@click.password_option(help="Prompted for when not given.")
+@with_appcontext
+def create_user_command(
+    username: str,
+    role: str,
+    display_name: str | None,
+    team_slug: str | None,
+    area_slug: str | None,
+    password: str,
+) -> None:
+    """Create an account (viewer, member, lead, admin, or a kiosk bound to an area)."""
+    from kaizen.services.accounts import AccountError, create_user
+
+    team = _find_by_slug(Team, team_slug)
+    area = _find_by_slug(Area, area_slug)
+    try:
+        user = create_user(
+            db.session,
+            username,
+            password,
+            role=Role(role),
+            display_name=display_name,
+            team=team,
+            area=area,
+        )
+    except AccountError as error:
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(f"Created {user.role.value} account {user.username!r}.")
+
+
+def _find_by_slug(model: Any, slug: str | None) -> Any:
+    if slug is None:
+        return None
+    found = db.session.scalar(select(model).where(model.slug == slug))
+    if found is None:
+        raise click.ClickException(f"No {model.__tablename__} with slug {slug!r}.")
+    return found
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=int, help="Port (default: $PORT or 8000).")
+@click.option("--workers", type=int, default=2, show_default=True, help="gunicorn workers.")
+@click.option("--threads", type=int, default=4, show_default=True, help="Threads per worker.")
+@with_appcontext
+def serve_command(host: str, port: int | None, workers: int, threads: int) -> None:
+    """Serve Kaizen with gunicorn (migrations are applied before the workers start)."""
+    from gunicorn.app.base import BaseApplication
+
+    port = port or current_app.config.get("PORT") or int(os.environ.get("PORT", "8000"))
+    _print_welcome(host, port)
+
+    class KaizenServer(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("threads", threads)
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("accesslog", "-")
+            self.cfg.set("timeout", 60)
+
+        def load(self) -> Flask:
+            from kaizen import create_app
+
+            return create_app()
+
+    KaizenServer().run()
+
+
+def _print_welcome(host: str, port: int) -> None:
+    shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    click.echo(f"\n  Kaizen is running at http://{shown_host}:{port}\n")
+    admin = db.session.scalar(select(User).where(User.username == DEMO_ADMIN))
+    from kaizen.services.demo import DEMO_PASSWORD
+
+    if admin is not None and admin.check_password(DEMO_PASSWORD):
+        click.echo(f"  Demo sign-in: {DEMO_ADMIN} / {DEMO_PASSWORD}\n")

@@ -1,0 +1,61 @@
+"""Settings from the environment.
+
+Every setting has a safe default so that a fresh clone runs with nothing configured:
+SQLite in the instance folder and a secret key generated once and kept there.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+
+def normalise_database_url(url: str) -> str:
+    """Point plain PostgreSQL URLs at the psycopg 3 driver, which is the one we ship."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def instance_secret_key(instance_path: Path) -> str:
+    """Return the secret key kept in the instance folder, creating it on first use."""
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    # Create with owner-only permissions; O_EXCL so two workers starting together agree.
+    try:
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return key_file.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def settings_from_environment(instance_path: Path) -> dict[str, Any]:
+    """Build the Flask config mapping from environment variables."""
+    env = os.environ
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'kaizen.db'}"
+    database_url = normalise_database_url(database_url)
+    is_sqlite = database_url.startswith("sqlite")
+    auto_migrate_default = "1" if is_sqlite else "0"
+    return {
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": env.get("SECRET_KEY") or instance_secret_key(instance_path),
+        "PORT": int(env.get("PORT", "8000")),
+        "PUBLIC_BASE_URL": env.get("KAIZEN_PUBLIC_BASE_URL", "").rstrip("/"),
+        # Apply pending migrations when the app starts (the embedded SQLite default).
+        # At scale operators run `kaizen db upgrade` once per deploy instead.
+        "AUTO_MIGRATE": env.get("KAIZEN_AUTO_MIGRATE", auto_migrate_default) == "1",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env.get("KAIZEN_SECURE_COOKIES", "0") == "1",
+        "REMEMBER_COOKIE_SECURE": env.get("KAIZEN_SECURE_COOKIES", "0") == "1",
+        "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
+        "WTF_CSRF_TIME_LIMIT": None,
+    }

@@ -1,0 +1,58 @@
+"""The data model (PRODUCT.md section 4), one module per domain."""
+
+from kaizen.models.account import ApiToken, User
+from kaizen.models.improvement import (
+    AppendOnlyError,
+    BlockPeriod,
+    CardMove,
+    Improvement,
+    observation_improvement,
+)
+from kaizen.models.observation import Observation
+from kaizen.models.place import Area, ColumnLimit, Team
+from kaizen.models.reflection import Reflection
+from kaizen.models.root_cause import (
+    RootCause,
+    WhyStep,
+    root_cause_improvement,
+    root_cause_observation,
+)
+from kaizen.models.types import utcnow
+from kaizen.models.vocab import (
+    BoardColumn,
+    Frequency,
+    Outcome,
+    Role,
+    RootCauseCategory,
+    RootCauseStatus,
+    Waste,
+    WipMode,
+)
+
+__all__ = [
+    "ApiToken",
+    "AppendOnlyError",
+    "Area",
+    "BlockPeriod",
+    "BoardColumn",
+    "CardMove",
+    "ColumnLimit",
+    "Frequency",
+    "Improvement",
+    "Observation",
+    "Outcome",
+    "Reflection",
+    "Role",
+    "RootCause",
+    "RootCauseCategory",
+    "RootCauseStatus",
+    "Team",
+    "User",
+    "Waste",
+    "WhyStep",
+    "WipMode",
+    "observation_improvement",
+    "root_cause_improvement",
+    "root_cause_observation",
+    "utcnow",
+]

@@ -1,0 +1,176 @@
+"""Improvement cards on the board, their append-only move log and their blocked periods."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    Table,
+    Text,
+    event,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from kaizen.extensions import db
+from kaizen.models.account import User
+from kaizen.models.place import Area, Team
+from kaizen.models.types import enum_type, utcnow
+from kaizen.models.vocab import BoardColumn, Outcome, Waste
+
+if TYPE_CHECKING:
+    from kaizen.models.observation import Observation
+    from kaizen.models.reflection import Reflection
+    from kaizen.models.root_cause import RootCause
+
+observation_improvement = Table(
+    "observation_improvement",
+    db.metadata,
+    Column("observation_id", ForeignKey("observation.id", ondelete="CASCADE"), primary_key=True),
+    Column("improvement_id", ForeignKey("improvement.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Improvement(db.Model):
+    """A card: an improvement idea moving through the PDCA columns.
+
+    `version` is bumped on every change; SQLAlchemy checks it on UPDATE so a stale
+    edit fails instead of silently overwriting someone else's move.
+    """
+
+    __tablename__ = "improvement"
+    __table_args__ = (
+        CheckConstraint("length(trim(title)) > 0", name="title_not_blank"),
+        CheckConstraint("position >= 0", name="position_not_negative"),
+        CheckConstraint("version > 0", name="version_positive"),
+        CheckConstraint("outcome IS NULL OR board_column = 'done'", name="outcome_only_when_done"),
+        CheckConstraint("NOT blocked OR blocked_reason IS NOT NULL", name="blocked_has_reason"),
+        CheckConstraint(
+            "expected_minutes_per_week IS NULL OR expected_minutes_per_week >= 0",
+            name="expected_minutes_not_negative",
+        ),
+        CheckConstraint(
+            "actual_minutes_per_week IS NULL OR actual_minutes_per_week >= 0",
+            name="actual_minutes_not_negative",
+        ),
+        Index("ix_improvement_team_column_position", "team_id", "board_column", "position"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    problem: Mapped[str] = mapped_column(Text, default="")
+    countermeasure: Mapped[str] = mapped_column(Text, default="")
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="RESTRICT"))
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("area.id", ondelete="SET NULL"))
+    waste: Mapped[Waste | None] = mapped_column(enum_type(Waste, "waste"))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    board_column: Mapped[BoardColumn] = mapped_column(
+        enum_type(BoardColumn, "board_column"), default=BoardColumn.IDEAS
+    )
+    position: Mapped[int] = mapped_column(default=0)
+    expected_minutes_per_week: Mapped[int | None]
+    expected_cost: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    actual_minutes_per_week: Mapped[int | None]
+    actual_cost: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    blocked: Mapped[bool] = mapped_column(default=False)
+    blocked_reason: Mapped[str | None] = mapped_column(Text)
+    outcome: Mapped[Outcome | None] = mapped_column(enum_type(Outcome, "outcome"))
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    team: Mapped[Team] = relationship()
+    area: Mapped[Area | None] = relationship()
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    moves: Mapped[list[CardMove]] = relationship(
+        back_populates="improvement", order_by="CardMove.moved_at, CardMove.id"
+    )
+    block_periods: Mapped[list[BlockPeriod]] = relationship(
+        back_populates="improvement", order_by="BlockPeriod.started_at"
+    )
+    observations: Mapped[list[Observation]] = relationship(
+        secondary=observation_improvement, back_populates="improvements"
+    )
+    root_causes: Mapped[list[RootCause]] = relationship(
+        secondary="root_cause_improvement", back_populates="improvements"
+    )
+    reflection: Mapped[Reflection | None] = relationship(back_populates="improvement")
+
+    def __repr__(self) -> str:
+        return f"<Improvement {self.id} {self.board_column}>"
+
+
+class CardMove(db.Model):
+    """One move of a card between columns: the single source of truth for flow metrics.
+
+    Append-only: the ORM refuses to update or delete a move. The creation of a card is
+    logged as a move with no `from_column`.
+    """
+
+    __tablename__ = "card_move"
+    __table_args__ = (
+        CheckConstraint(
+            "from_column IS NULL OR from_column <> to_column", name="moves_between_columns"
+        ),
+        Index("ix_card_move_improvement_moved_at", "improvement_id", "moved_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    improvement_id: Mapped[int] = mapped_column(ForeignKey("improvement.id", ondelete="CASCADE"))
+    from_column: Mapped[BoardColumn | None] = mapped_column(enum_type(BoardColumn, "from_column"))
+    to_column: Mapped[BoardColumn] = mapped_column(enum_type(BoardColumn, "to_column"))
+    moved_at: Mapped[datetime] = mapped_column(default=utcnow)
+    moved_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    # Why a soft WIP limit was passed, when it was.
+    reason: Mapped[str | None] = mapped_column(Text)
+
+    improvement: Mapped[Improvement] = relationship(back_populates="moves")
+    moved_by: Mapped[User | None] = relationship()
+
+
+class BlockPeriod(db.Model):
+    """A span during which a card was blocked; open while `ended_at` is NULL."""
+
+    __tablename__ = "block_period"
+    __table_args__ = (
+        CheckConstraint("ended_at IS NULL OR ended_at >= started_at", name="ends_after_start"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    improvement_id: Mapped[int] = mapped_column(
+        ForeignKey("improvement.id", ondelete="CASCADE"), index=True
+    )
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+    reason: Mapped[str] = mapped_column(Text)
+    blocked_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+
+    improvement: Mapped[Improvement] = relationship(back_populates="block_periods")
+
+
+class AppendOnlyError(RuntimeError):
+    """Raised when code tries to change or remove a logged card move."""
+
+
+@event.listens_for(CardMove, "before_update")
+@event.listens_for(CardMove, "before_delete")
+def _refuse_rewriting_history(_mapper: object, _connection: object, target: CardMove) -> None:
+    """Keep the move log append-only: metrics depend on it never changing."""
+    raise AppendOnlyError(f"card move {target.id} is part of the append-only log")

@@ -1,0 +1,114 @@
+"""The plant at a glance: this month's reports and the cards on the board."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from kaizen.models import BoardColumn, CardMove, Improvement, Observation, Outcome, Team, Waste
+
+
+@dataclass(frozen=True)
+class WasteCount:
+    """How often one waste was reported."""
+
+    waste: Waste
+    count: int
+    bar_percent: float
+
+
+@dataclass(frozen=True)
+class FinishedCard:
+    """A card that reached Done, for the 'recently finished' list."""
+
+    id: int
+    title: str
+    team: str
+    outcome: Outcome | None
+    finished_at: datetime
+
+
+@dataclass(frozen=True)
+class PlantOverview:
+    """Everything the home page shows, ready to render."""
+
+    month_label: str
+    reports_this_month: int
+    reports_last_month: int
+    waste_counts: list[WasteCount]
+    cards_per_column: dict[BoardColumn, int]
+    teams: int
+    recently_finished: list[FinishedCard]
+
+
+def month_start(moment: datetime) -> datetime:
+    """Midnight on the first day of the moment's month."""
+    return moment.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def previous_month_start(moment: datetime) -> datetime:
+    """Midnight on the first day of the month before the moment's month."""
+    start = month_start(moment)
+    if start.month == 1:
+        return start.replace(year=start.year - 1, month=12)
+    return start.replace(month=start.month - 1)
+
+
+def plant_overview(session: Session, now: datetime) -> PlantOverview:
+    """Count this month's reports by waste, open cards by column and the latest finished cards."""
+    this_month = month_start(now)
+    last_month = previous_month_start(now)
+
+    def reports_between(start: datetime, end: datetime) -> int:
+        return (
+            session.scalar(
+                select(func.count(Observation.id)).where(
+                    Observation.observed_at >= start, Observation.observed_at < end
+                )
+            )
+            or 0
+        )
+
+    by_waste = dict(
+        session.execute(
+            select(Observation.waste, func.count(Observation.id))
+            .where(Observation.observed_at >= this_month)
+            .group_by(Observation.waste)
+        ).all()
+    )
+    per_column = dict(
+        session.execute(
+            select(Improvement.board_column, func.count(Improvement.id)).group_by(
+                Improvement.board_column
+            )
+        ).all()
+    )
+    finished_at = func.min(CardMove.moved_at).label("finished_at")
+    finished = session.execute(
+        select(Improvement.id, Improvement.title, Team.name, Improvement.outcome, finished_at)
+        .join(CardMove, CardMove.improvement_id == Improvement.id)
+        .join(Team, Team.id == Improvement.team_id)
+        .where(
+            Improvement.board_column == BoardColumn.DONE,
+            CardMove.to_column == BoardColumn.DONE,
+        )
+        .group_by(Improvement.id, Improvement.title, Team.name, Improvement.outcome)
+        .order_by(finished_at.desc())
+        .limit(5)
+    ).all()
+    busiest = max([*by_waste.values(), 1])
+    return PlantOverview(
+        month_label=this_month.strftime("%B %Y"),
+        reports_this_month=reports_between(this_month, datetime.max),
+        reports_last_month=reports_between(last_month, this_month),
+        waste_counts=[
+            WasteCount(w, by_waste.get(w, 0), round(100 * by_waste.get(w, 0) / busiest, 1))
+            for w in Waste
+        ],
+        cards_per_column={c: per_column.get(c, 0) for c in BoardColumn},
+        teams=session.scalar(select(func.count(Team.id))) or 0,
+        recently_finished=[FinishedCard(*row) for row in finished],
+    )

@@ -1,0 +1,128 @@
+"""htmx-aware response helpers shared by every blueprint, and the friendly error pages.
+
+A page includes its fragments, so a partial htmx request gets exactly the markup the full
+page already holds. Every answer that depends on HX-Request says so with `Vary`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, Response, make_response, render_template, request, url_for
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from kaizen.extensions import htmx
+
+
+def is_partial_request() -> bool:
+    """True for a genuine htmx partial request, not a boosted link or a history restore."""
+    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
+
+
+def vary_on_htmx(response: Response) -> Response:
+    """Tell caches that this answer differs between htmx and plain requests."""
+    response.vary.add("HX-Request")
+    return response
+
+
+def render_page_or_fragment(
+    page: str, fragment: str, status: int = 200, **context: Any
+) -> Response:
+    """Render the fragment for htmx partial requests and the full page for everything else."""
+    template = fragment if is_partial_request() else page
+    response = make_response(render_template(template, **context), status)
+    return vary_on_htmx(response)
+
+
+def _error_page(status: int, title: str, message: str) -> Response:
+    """A calm error page (or fragment for htmx) that never shows a traceback."""
+    return render_page_or_fragment(
+        "errors/page.html",
+        "errors/_message.html",
+        status=status,
+        title=title,
+        message=message,
+        status_code=status,
+    )
+
+
+ERROR_TEXT = {
+    400: ("Something in that request was not right", "Please go back and try again."),
+    403: ("Not for this account", "Your account cannot do this. Ask a lead or an admin."),
+    404: ("Page not found", "This address does not lead anywhere. Check the link or QR code."),
+    405: ("Not allowed", "That action is not available here."),
+    413: ("Too large", "That upload is too large. Photos can be at most 10 MB."),
+    500: (
+        "Something went wrong on our side",
+        "Nothing you typed is your fault. Please try again in a moment.",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """One link in the site navigation."""
+
+    label: str
+    url: str
+    current: bool
+
+
+# Features appear in the navigation as soon as their blueprint is registered.
+NAVIGATION = (
+    ("main.home", "Home"),
+    ("observations.observe", "Report waste"),
+    ("observations.index", "Observations"),
+    ("board.board", "Board"),
+    ("root_causes.index", "Five whys"),
+    ("reports.monthly", "Reports"),
+    ("learning.hub", "Learning"),
+)
+
+
+def navigation(app: Flask) -> list[NavItem]:
+    """The navigation links of the features this app has, marking the current one."""
+    current = request.endpoint or ""
+    return [
+        NavItem(label, url_for(endpoint), current.split(".")[0] == endpoint.split(".")[0])
+        for endpoint, label in NAVIGATION
+        if endpoint in app.view_functions
+    ]
+
+
+def register_web_helpers(app: Flask) -> None:
+    """Install the error handlers and template globals every page relies on."""
+
+    @app.context_processor
+    def inject_navigation() -> dict[str, object]:
+        return {"nav_items": navigation(app)}
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(_error: CSRFError) -> Response:
+        return _error_page(
+            400,
+            "This form had expired",
+            "The page was open for a long time or opened elsewhere. Reload it and try again.",
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Response:
+        status = error.code or 500
+        title, message = ERROR_TEXT.get(status, (error.name, error.description or ""))
+        return _error_page(status, title, message)
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception) -> Response:
+        if isinstance(error, HTTPException):
+            return http_error(error)
+        app.logger.exception("Unhandled error on %s", request.path)
+        return _error_page(500, *ERROR_TEXT[500])
+
+    @app.after_request
+    def security_headers(response: Response) -> Response:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        return response

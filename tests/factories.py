@@ -1,0 +1,107 @@
+"""Readable test factories: `make_improvement(session, title="...")` with sensible defaults."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from kaizen.models import (
+    Area,
+    BoardColumn,
+    CardMove,
+    Improvement,
+    Observation,
+    Role,
+    Team,
+    User,
+    Waste,
+    utcnow,
+)
+
+_counter = itertools.count(1)
+
+
+def _next() -> int:
+    return next(_counter)
+
+
+def make_team(session: Session, **overrides: Any) -> Team:
+    """A team with a unique name and slug."""
+    n = _next()
+    values: dict[str, Any] = {"name": f"Team {n}", "slug": f"team-{n}"}
+    values.update(overrides)
+    team = Team(**values)
+    session.add(team)
+    session.flush()
+    return team
+
+
+def make_area(session: Session, **overrides: Any) -> Area:
+    """An area with a unique name and slug, in a new team unless one is given."""
+    n = _next()
+    values: dict[str, Any] = {"name": f"Press line {n}", "slug": f"press-line-{n}"}
+    values.update(overrides)
+    if "team" not in values and "team_id" not in values:
+        values["team"] = make_team(session)
+    area = Area(**values)
+    session.add(area)
+    session.flush()
+    return area
+
+
+def make_user(session: Session, password: str = "correct horse", **overrides: Any) -> User:
+    """A member account with a known password."""
+    n = _next()
+    values: dict[str, Any] = {
+        "username": f"user{n}",
+        "display_name": f"User {n}",
+        "role": Role.MEMBER,
+    }
+    values.update(overrides)
+    user = User(**values)
+    user.set_password(password)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def make_observation(session: Session, **overrides: Any) -> Observation:
+    """A waiting-waste observation in a new area, reported anonymously."""
+    values: dict[str, Any] = {
+        "waste": Waste.WAITING,
+        "description": "Parts waited twenty minutes for the forklift.",
+    }
+    values.update(overrides)
+    if "area" not in values and "area_id" not in values:
+        values["area"] = make_area(session)
+    observation = Observation(**values)
+    session.add(observation)
+    session.flush()
+    return observation
+
+
+def make_improvement(
+    session: Session, created_at: datetime | None = None, **overrides: Any
+) -> Improvement:
+    """A card in Ideas with its creation logged as the first card move."""
+    values: dict[str, Any] = {"title": "Kanban square for the forklift", "problem": "Waiting."}
+    values.update(overrides)
+    if "team" not in values and "team_id" not in values:
+        values["team"] = make_team(session)
+    created_at = created_at or utcnow()
+    improvement = Improvement(created_at=created_at, **values)
+    session.add(improvement)
+    session.flush()
+    session.add(
+        CardMove(
+            improvement=improvement,
+            from_column=None,
+            to_column=improvement.board_column or BoardColumn.IDEAS,
+            moved_at=created_at,
+        )
+    )
+    session.flush()
+    return improvement
