@@ -1,5 +1,7 @@
 """The Flask extensions, created unbound and initialised in the app factory."""
 
+from typing import TYPE_CHECKING
+
 from flask_htmx import HTMX
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -26,6 +28,13 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+# Type checkers cannot see through Flask-SQLAlchemy's generated base; to them, models
+# derive from our typed DeclarativeBase, which is what db.Model extends at run time.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate(render_as_batch=True, compare_type=True)
 csrf = CSRFProtect()
 htmx = HTMX()

@@ -25,7 +25,7 @@ from kaizen.extensions import db
 POSTGRES_URL = normalise_database_url(os.environ.get("KAIZEN_TEST_POSTGRES_URL", ""))
 
 
-def test_config(database_url: str, instance_path: Path) -> dict[str, object]:
+def app_config(database_url: str, instance_path: Path) -> dict[str, object]:
     """Settings for an app under test: no auto-migration, CSRF checked only where a test asks."""
     return {
         "TESTING": True,
@@ -44,7 +44,7 @@ def postgres_schema() -> Iterator[str | None]:
     if not POSTGRES_URL:
         yield None
         return
-    app = create_app(test_config(POSTGRES_URL, Path("/tmp")))
+    app = create_app(app_config(POSTGRES_URL, Path("/tmp")))
     with app.app_context():
         db.drop_all()
         with db.engine.begin() as connection:
@@ -65,7 +65,7 @@ def empty_all_tables() -> None:
 def app(tmp_path: Path, postgres_schema: str | None) -> Iterator[Flask]:
     """A Kaizen app with an empty database of its own."""
     database_url = postgres_schema or f"sqlite:///{tmp_path / 'kaizen.db'}"
-    app = create_app(test_config(database_url, tmp_path))
+    app = create_app(app_config(database_url, tmp_path))
     with app.app_context():
         if postgres_schema:
             empty_all_tables()

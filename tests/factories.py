@@ -105,3 +105,9 @@ def make_improvement(
     )
     session.flush()
     return improvement
+
+
+def sign_in(client: Any, user: User, password: str = "correct horse") -> None:
+    """Sign the test client in as `user` (made by make_user, whose default password this is)."""
+    response = client.post("/login", data={"username": user.username, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)

@@ -10,13 +10,13 @@ from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from kaizen.extensions import db
+from kaizen.extensions import Model
 from kaizen.models.place import Area, Team
 from kaizen.models.types import enum_type, utcnow
 from kaizen.models.vocab import Role
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     """An account. A kiosk account is bound to one area and can only report observations."""
 
     __tablename__ = "user_account"
@@ -66,7 +66,7 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A bearer token for the JSON API; only its hash is stored."""
 
     __tablename__ = "api_token"

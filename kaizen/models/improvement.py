@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kaizen.extensions import db
+from kaizen.extensions import Model, db
 from kaizen.models.account import User
 from kaizen.models.place import Area, Team
 from kaizen.models.types import enum_type, utcnow
@@ -38,7 +38,7 @@ observation_improvement = Table(
 )
 
 
-class Improvement(db.Model):
+class Improvement(Model):
     """A card: an improvement idea moving through the PDCA columns.
 
     `version` is bumped on every change; SQLAlchemy checks it on UPDATE so a stale
@@ -113,7 +113,7 @@ class Improvement(db.Model):
         return f"<Improvement {self.id} {self.board_column}>"
 
 
-class CardMove(db.Model):
+class CardMove(Model):
     """One move of a card between columns: the single source of truth for flow metrics.
 
     Append-only: the ORM refuses to update or delete a move. The creation of a card is
@@ -143,7 +143,7 @@ class CardMove(db.Model):
     moved_by: Mapped[User | None] = relationship()
 
 
-class BlockPeriod(db.Model):
+class BlockPeriod(Model):
     """A span during which a card was blocked; open while `ended_at` is NULL."""
 
     __tablename__ = "block_period"

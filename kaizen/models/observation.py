@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
-from kaizen.extensions import db
+from kaizen.extensions import Model
 from kaizen.models.account import User
 from kaizen.models.place import Area
 from kaizen.models.types import enum_type, utcnow
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from kaizen.models.root_cause import RootCause
 
 
-class Observation(db.Model):
+class Observation(Model):
     """One waste someone saw. `reporter_id` is NULL for an anonymous report: no name is kept."""
 
     __tablename__ = "observation"

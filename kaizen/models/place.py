@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kaizen.extensions import db
+from kaizen.extensions import Model
 from kaizen.models.types import enum_type, utcnow
 from kaizen.models.vocab import BoardColumn, WipMode
 
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 SLUG_CHECK = "slug <> '' AND slug = lower(slug)"
 
 
-class Team(db.Model):
+class Team(Model):
     """A team that owns a board swimlane and its improvements."""
 
     __tablename__ = "team"
@@ -43,7 +43,7 @@ class Team(db.Model):
         return f"<Team {self.slug}>"
 
 
-class Area(db.Model):
+class Area(Model):
     """A workstation, line or cell; printed QR codes point at its slug."""
 
     __tablename__ = "area"
@@ -62,7 +62,7 @@ class Area(db.Model):
         return f"<Area {self.slug}>"
 
 
-class ColumnLimit(db.Model):
+class ColumnLimit(Model):
     """The WIP limit of one board column for one team, soft (warn) or hard (refuse)."""
 
     __tablename__ = "column_limit"

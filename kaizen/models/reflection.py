@@ -7,13 +7,13 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kaizen.extensions import db
+from kaizen.extensions import Model
 from kaizen.models.account import User
 from kaizen.models.improvement import Improvement
 from kaizen.models.types import utcnow
 
 
-class Reflection(db.Model):
+class Reflection(Model):
     """What we learnt, what we would take forward, what we would do differently.
 
     One per improvement; `author_id` is NULL for an anonymous reflection.

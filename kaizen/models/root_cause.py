@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kaizen.extensions import db
+from kaizen.extensions import Model, db
 from kaizen.models.account import User
 from kaizen.models.types import enum_type, utcnow
 from kaizen.models.vocab import RootCauseCategory, RootCauseStatus
@@ -33,7 +33,7 @@ root_cause_improvement = Table(
 )
 
 
-class RootCause(db.Model):
+class RootCause(Model):
     """A five-whys record, linked to any number of observations and improvements."""
 
     __tablename__ = "root_cause"
@@ -72,7 +72,7 @@ class RootCause(db.Model):
         return f"<RootCause {self.id}>"
 
 
-class WhyStep(db.Model):
+class WhyStep(Model):
     """One rung of the ladder: "Why?" and its "Because ..." answer, ordered by `position`."""
 
     __tablename__ = "why_step"

@@ -1,0 +1,46 @@
+# Two targets are all a newcomer needs: `make run` and `make test` (see README).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test lint format screenshots clean
+
+# A virtualenv keeps Kaizen's packages away from the system Python. Debian's python3
+# may lack the venv module, so fall back to the virtualenv package from PyPI.
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV) || ( $(PYTHON) -m pip install --user --quiet virtualenv && $(PYTHON) -m virtualenv $(VENV) )
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+## Install, create the SQLite database, load the demo plant when it is new, and serve.
+run: $(VENV)/.installed
+	$(BIN)/kaizen db upgrade
+	$(BIN)/kaizen demo-data --if-empty
+	$(BIN)/kaizen serve
+
+## Install the test tools and run the whole suite (browser tests need /usr/bin/chromium).
+test: $(VENV)/.installed-test
+	$(BIN)/pytest
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy kaizen/services
+
+format: $(VENV)/.installed-test
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+## Refresh the screenshots committed under docs/screenshots.
+screenshots: $(VENV)/.installed-test
+	KAIZEN_SCREENSHOT_DIR=docs/screenshots $(BIN)/pytest tests/browser
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache test-results

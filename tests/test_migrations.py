@@ -1,0 +1,126 @@
+"""Migrations and models agree: a database built by migrations equals one built from models."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask import Flask
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
+
+from kaizen import MIGRATIONS_DIR, create_app
+from kaizen.extensions import db
+
+from .conftest import POSTGRES_URL, app_config
+
+
+@pytest.fixture
+def new_database_url(tmp_path: Path) -> Iterator[Any]:
+    """Hand out URLs of brand-new empty databases (SQLite files or PostgreSQL databases)."""
+    created: list[str] = []
+
+    def make(label: str) -> str:
+        if not POSTGRES_URL:
+            return f"sqlite:///{tmp_path / f'{label}.db'}"
+        name = f"kaizen_{label}_{uuid.uuid4().hex[:8]}"
+        admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        created.append(name)
+        return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+
+    yield make
+    if created:
+        admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            for name in created:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def app_for(url: str, tmp_path: Path) -> Flask:
+    """An app bound to the given database."""
+    return create_app(app_config(url, tmp_path))
+
+
+def schema_snapshot(app: Flask) -> dict[str, Any]:
+    """Everything about the schema that matters: columns, keys, indexes and constraints."""
+    with app.app_context():
+        inspector = inspect(db.engine)
+        snapshot: dict[str, Any] = {}
+        for table in sorted(set(inspector.get_table_names()) - {"alembic_version"}):
+            snapshot[table] = {
+                "columns": [
+                    (c["name"], str(c["type"]).split("(")[0], c["nullable"])
+                    for c in inspector.get_columns(table)
+                ],
+                "pk": inspector.get_pk_constraint(table)["constrained_columns"],
+                "fks": sorted(
+                    (
+                        fk["name"],
+                        tuple(fk["constrained_columns"]),
+                        fk["referred_table"],
+                        (fk.get("options") or {}).get("ondelete"),
+                    )
+                    for fk in inspector.get_foreign_keys(table)
+                ),
+                "indexes": sorted(
+                    (i["name"], tuple(i["column_names"]), bool(i["unique"]))
+                    for i in inspector.get_indexes(table)
+                ),
+                "uniques": sorted(
+                    (u["name"], tuple(u["column_names"]))
+                    for u in inspector.get_unique_constraints(table)
+                ),
+                "checks": sorted(c["name"] for c in inspector.get_check_constraints(table)),
+            }
+        db.engine.dispose()
+    return snapshot
+
+
+def test_a_database_built_by_migrations_equals_one_built_from_the_models(
+    new_database_url: Any, tmp_path: Path
+) -> None:
+    migrated = app_for(new_database_url("migrated"), tmp_path)
+    with migrated.app_context():
+        upgrade(directory=str(MIGRATIONS_DIR))
+    modelled = app_for(new_database_url("modelled"), tmp_path)
+    with modelled.app_context():
+        db.create_all()
+
+    migrated_schema = schema_snapshot(migrated)
+    assert migrated_schema == schema_snapshot(modelled)
+    assert {"observation", "improvement", "card_move", "root_cause", "reflection"} <= set(
+        migrated_schema
+    )
+
+
+def test_migrations_leave_nothing_for_autogenerate_to_add(
+    new_database_url: Any, tmp_path: Path
+) -> None:
+    app = app_for(new_database_url("check"), tmp_path)
+    with app.app_context():
+        upgrade(directory=str(MIGRATIONS_DIR))
+        with db.engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            differences = compare_metadata(context, db.metadata)
+        db.engine.dispose()
+    assert differences == []
+
+
+def test_migrations_downgrade_to_an_empty_database(new_database_url: Any, tmp_path: Path) -> None:
+    app = app_for(new_database_url("down"), tmp_path)
+    with app.app_context():
+        upgrade(directory=str(MIGRATIONS_DIR))
+        downgrade(directory=str(MIGRATIONS_DIR), revision="base")
+        tables = set(inspect(db.engine).get_table_names()) - {"alembic_version"}
+        db.engine.dispose()
+    assert tables == set()
