@@ -41,24 +41,28 @@ def register_commands(app: Flask) -> None:
 
 
 def database_is_empty() -> bool:
-    """True when no team, area or observation exists yet (a new database)."""
+    """True when no team, area, account or observation exists yet (a new database)."""
     from kaizen.models import Observation
 
     return not any(
         db.session.scalar(select(func.count()).select_from(model))
-        for model in (Team, Area, Observation)
+        for model in (Team, Area, User, Observation)
     )
 
 
 @click.command("demo-data")
-@click.option("--force", is_flag=True, help="Add the demo plant even if the database has data.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Add the demo plant to a database that has other data (its names must be free).",
+)
 @click.option("--if-empty", is_flag=True, help="Quietly do nothing if the database has data.")
 @click.option("--seed", default=7, show_default=True, help="Seed for the deterministic plant.")
 @with_appcontext
 def demo_data_command(force: bool, if_empty: bool, seed: int) -> None:
     """Load a realistic demo plant: 3 teams, 12 areas, 6 months of observations and cards."""
     from kaizen.models import utcnow
-    from kaizen.services.demo import DEMO_PASSWORD, load_demo_plant
+    from kaizen.services.demo import DEMO_PASSWORD, DemoPlantError, load_demo_plant
 
     if not database_is_empty() and not force:
         if if_empty:
@@ -67,7 +71,11 @@ def demo_data_command(force: bool, if_empty: bool, seed: int) -> None:
         raise click.ClickException(
             "The database already has data. Use --force to add the demo plant anyway."
         )
-    summary = load_demo_plant(db.session, now=utcnow(), seed=seed)
+    try:
+        summary = load_demo_plant(db.session, now=utcnow(), seed=seed)
+    except DemoPlantError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
     db.session.commit()
     click.echo(summary.describe())
     click.echo(f"Sign in as {DEMO_ADMIN!r} with password {DEMO_PASSWORD!r} (change it!).")
