@@ -43,10 +43,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from kaizen.accounts.views import bp as accounts_bp
     from kaizen.cli import register_commands
     from kaizen.main.views import bp as main_bp
+    from kaizen.root_causes.views import bp as root_causes_bp
     from kaizen.web import register_web_helpers
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(root_causes_bp)
     register_web_helpers(app)
     register_commands(app)
 

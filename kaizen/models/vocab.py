@@ -118,6 +118,15 @@ class RootCauseStatus(StrEnum):
     COUNTERMEASURE = "countermeasure"
     VERIFIED = "verified"
 
+    @property
+    def label(self) -> str:
+        """The status people read."""
+        return {
+            RootCauseStatus.OPEN: "Open",
+            RootCauseStatus.COUNTERMEASURE: "Countermeasure chosen",
+            RootCauseStatus.VERIFIED: "Verified",
+        }[self]
+
 
 class Frequency(StrEnum):
     """How often an observed waste happens."""

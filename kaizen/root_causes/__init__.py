@@ -1,0 +1,1 @@
+"""Five-whys root-cause records."""

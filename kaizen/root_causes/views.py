@@ -1,0 +1,410 @@
+"""Five-whys pages: the list, a new record, and one record's ladder edited in place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from kaizen.accounts.access import require_role
+from kaizen.extensions import db, htmx
+from kaizen.models import (
+    Improvement,
+    Observation,
+    Role,
+    RootCause,
+    RootCauseCategory,
+    RootCauseStatus,
+    WhyStep,
+)
+from kaizen.root_causes.forms import (
+    ConclusionForm,
+    LinkForm,
+    NewRootCauseForm,
+    ProblemForm,
+    StepForm,
+)
+from kaizen.services import root_causes as service
+from kaizen.web import is_partial_request, vary_on_htmx
+
+bp = Blueprint("root_causes", __name__, url_prefix="/root-causes")
+
+
+@dataclass(frozen=True)
+class StepView:
+    """A rung of the ladder, ready to show."""
+
+    step: WhyStep
+    because: str
+    number: int
+    blame: list[str]
+    editing: bool
+    first: bool
+    last: bool
+
+
+def _record_or_404(root_cause_id: int) -> RootCause:
+    record = service.load_root_cause(db.session, root_cause_id)
+    if record is None:
+        abort(404)
+    return record
+
+
+def _can_edit() -> bool:
+    return bool(current_user.is_authenticated and current_user.can(Role.MEMBER))
+
+
+def _link_url(endpoint: str, **values: Any) -> str | None:
+    """The address of another feature's page, or None while that feature is not installed."""
+    if endpoint not in current_app.view_functions:
+        return None
+    return url_for(endpoint, **values)
+
+
+def _ladder_context(
+    record: RootCause,
+    *,
+    editing: int | None = None,
+    step_form: StepForm | None = None,
+    edit_form: StepForm | None = None,
+    ladder_error: str | None = None,
+) -> dict[str, Any]:
+    names = service.person_names(db.session)
+    count = len(record.steps)
+    steps = [
+        StepView(
+            step=s,
+            because=service.without_because(s.because),
+            number=i + 1,
+            blame=service.blame_matches(f"{s.why} {s.because}", names),
+            editing=s.id == editing,
+            first=i == 0,
+            last=i == count - 1,
+        )
+        for i, s in enumerate(record.steps)
+    ]
+    if edit_form is None and editing is not None:
+        current = next((s for s in record.steps if s.id == editing), None)
+        edit_form = StepForm(formdata=None, obj=current) if current else None
+    return {
+        "record": record,
+        "steps": steps,
+        "short_chain": count < service.SUGGESTED_MIN_STEPS,
+        "suggested_min_steps": service.SUGGESTED_MIN_STEPS,
+        "step_form": step_form or StepForm(formdata=None),
+        "edit_form": edit_form,
+        "ladder_error": ladder_error,
+        "can_edit": _can_edit(),
+        "blame_prompt": service.BLAME_PROMPT,
+    }
+
+
+def _conclusion_context(
+    record: RootCause, form: ConclusionForm | None = None, saved: bool = False
+) -> dict[str, Any]:
+    names = service.person_names(db.session)
+    if form is None:
+        form = ConclusionForm(
+            formdata=None,
+            data={
+                "root_cause": record.root_cause,
+                "category": record.category.value if record.category else "",
+                "countermeasure": record.countermeasure,
+                "status": record.status.value,
+            },
+        )
+    return {
+        "record": record,
+        "conclusion_form": form,
+        "conclusion_blame": service.blame_matches(record.root_cause, names),
+        "conclusion_saved": saved,
+        "can_edit": _can_edit(),
+        "blame_prompt": service.BLAME_PROMPT,
+    }
+
+
+def _problem_context(record: RootCause, form: ProblemForm | None = None) -> dict[str, Any]:
+    return {
+        "record": record,
+        "problem_form": form or ProblemForm(formdata=None, obj=record),
+        "can_edit": _can_edit(),
+    }
+
+
+def _links_context(record: RootCause, error: str | None = None) -> dict[str, Any]:
+    cards, observations = service.link_choices(db.session, record)
+    form = LinkForm(formdata=None)
+    form.improvement_id.choices = [("", "Choose a card")] + [
+        (str(c.id), f"#{c.id} {c.title}") for c in cards
+    ]
+    form.observation_id.choices = [("", "Choose an observation")] + [
+        (str(o.id), f"{o.observed_at:%d %b} · {o.area.name} · {o.description[:60]}")
+        for o in observations
+    ]
+    return {
+        "record": record,
+        "link_form": form,
+        "links_error": error,
+        "can_edit": _can_edit(),
+        "recurrence": service.recurrence(db.session, record),
+        "card_urls": {
+            c.id: _link_url("improvements.detail", improvement_id=c.id) for c in record.improvements
+        },
+    }
+
+
+def _section(
+    record: RootCause, fragment: str, context: dict[str, Any], status: int = 200
+) -> Response:
+    """Answer an edit: the section's fragment for htmx, otherwise back to the full page."""
+    if is_partial_request():
+        response = current_app.make_response((render_template(fragment, **context), status))
+        return vary_on_htmx(response)
+    if status >= 400:
+        return current_app.make_response(
+            (render_template("root_causes/detail.html", **_detail_context(record, context)), status)
+        )
+    return redirect(url_for("root_causes.detail", root_cause_id=record.id))
+
+
+def _detail_context(record: RootCause, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    context: dict[str, Any] = {}
+    context.update(_problem_context(record))
+    context.update(_ladder_context(record, editing=request.args.get("edit", type=int)))
+    context.update(_conclusion_context(record))
+    context.update(_links_context(record))
+    context.update(overrides or {})
+    return context
+
+
+@bp.get("")
+def index() -> Response:
+    """All five-whys records, filtered by category, status and words."""
+    category = _enum_arg(RootCauseCategory, "category")
+    status = _enum_arg(RootCauseStatus, "status")
+    text = request.args.get("q", "").strip()
+    rows = service.list_root_causes(db.session, category=category, status=status, text=text)
+    context = {
+        "rows": rows,
+        "categories": list(RootCauseCategory),
+        "statuses": list(RootCauseStatus),
+        "category": category,
+        "status": status,
+        "q": text,
+        "can_edit": _can_edit(),
+    }
+    template = (
+        "root_causes/_list.html"
+        if is_partial_request() and htmx.target == "root-cause-list"
+        else "root_causes/index.html"
+    )
+    return vary_on_htmx(current_app.make_response(render_template(template, **context)))
+
+
+def _enum_arg(enum_cls: Any, name: str) -> Any:
+    value = request.args.get(name, "")
+    try:
+        return enum_cls(value) if value else None
+    except ValueError:
+        return None
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@require_role(Role.MEMBER)
+def new() -> Response | str | tuple[str, int]:
+    """Start a five whys: blank, from an observation or from a card."""
+    form = NewRootCauseForm()
+    improvement = _get_or_none(
+        Improvement, form.improvement_id.data or request.args.get("improvement")
+    )
+    observation = _get_or_none(
+        Observation, form.observation_id.data or request.args.get("observation")
+    )
+    if request.method == "GET":
+        form.improvement_id.data = str(improvement.id) if improvement else ""
+        form.observation_id.data = str(observation.id) if observation else ""
+        if improvement is not None:
+            form.problem.data = improvement.problem or improvement.title
+        elif observation is not None:
+            form.problem.data = observation.description
+    if form.validate_on_submit():
+        record = service.create_root_cause(
+            db.session,
+            problem=form.problem.data or "",
+            why=form.why.data or "",
+            because=form.because.data or "",
+            created_by=current_user,
+            observation=observation,
+            improvement=improvement,
+        )
+        db.session.commit()
+        return redirect(url_for("root_causes.detail", root_cause_id=record.id))
+    status = 422 if form.errors else 200
+    context = {"form": form, "improvement": improvement, "observation": observation}
+    return render_template("root_causes/new.html", **context), status
+
+
+def _get_or_none(model: Any, raw: str | None) -> Any:
+    if not raw or not str(raw).isdigit():
+        return None
+    return db.session.get(model, int(raw))
+
+
+@bp.get("/<int:root_cause_id>")
+def detail(root_cause_id: int) -> Response:
+    """One record: problem, the ladder, the conclusion, links and recurrence."""
+    record = _record_or_404(root_cause_id)
+    context = _detail_context(record)
+    if is_partial_request() and htmx.target == "why-ladder":
+        template = "root_causes/_ladder.html"
+    else:
+        template = "root_causes/detail.html"
+    return vary_on_htmx(current_app.make_response(render_template(template, **context)))
+
+
+@bp.post("/<int:root_cause_id>/steps")
+@require_role(Role.MEMBER)
+def add_step(root_cause_id: int) -> Response:
+    """Add a why/because step at the bottom of the ladder."""
+    record = _record_or_404(root_cause_id)
+    form = StepForm()
+    if not form.validate_on_submit():
+        return _section(
+            record, "root_causes/_ladder.html", _ladder_context(record, step_form=form), 422
+        )
+    service.add_step(db.session, record, form.why.data or "", form.because.data or "")
+    db.session.commit()
+    return _section(record, "root_causes/_ladder.html", _ladder_context(record))
+
+
+@bp.post("/<int:root_cause_id>/steps/<int:step_id>")
+@require_role(Role.MEMBER)
+def update_step(root_cause_id: int, step_id: int) -> Response:
+    """Save an edited step."""
+    record = _record_or_404(root_cause_id)
+    form = StepForm()
+    if not form.validate_on_submit():
+        context = _ladder_context(record, editing=step_id, edit_form=form)
+        return _section(record, "root_causes/_ladder.html", context, 422)
+    try:
+        service.update_step(
+            db.session, record, step_id, form.why.data or "", form.because.data or ""
+        )
+    except service.RootCauseError as error:
+        return _section(
+            record,
+            "root_causes/_ladder.html",
+            _ladder_context(record, ladder_error=str(error)),
+            409,
+        )
+    db.session.commit()
+    return _section(record, "root_causes/_ladder.html", _ladder_context(record))
+
+
+@bp.post("/<int:root_cause_id>/steps/<int:step_id>/move")
+@require_role(Role.MEMBER)
+def move_step(root_cause_id: int, step_id: int) -> Response:
+    """Move a step up or down one place."""
+    record = _record_or_404(root_cause_id)
+    offset = -1 if request.form.get("direction") == "up" else 1
+    try:
+        service.move_step(db.session, record, step_id, offset)
+    except service.RootCauseError as error:
+        return _section(
+            record,
+            "root_causes/_ladder.html",
+            _ladder_context(record, ladder_error=str(error)),
+            409,
+        )
+    db.session.commit()
+    return _section(record, "root_causes/_ladder.html", _ladder_context(record))
+
+
+@bp.post("/<int:root_cause_id>/steps/remove-last")
+@require_role(Role.MEMBER)
+def remove_last_step(root_cause_id: int) -> Response:
+    """Remove the bottom step (the first one always stays)."""
+    record = _record_or_404(root_cause_id)
+    try:
+        service.remove_last_step(db.session, record)
+    except service.RootCauseError as error:
+        return _section(
+            record,
+            "root_causes/_ladder.html",
+            _ladder_context(record, ladder_error=str(error)),
+            422,
+        )
+    db.session.commit()
+    return _section(record, "root_causes/_ladder.html", _ladder_context(record))
+
+
+@bp.post("/<int:root_cause_id>/problem")
+@require_role(Role.MEMBER)
+def update_problem(root_cause_id: int) -> Response:
+    """Reword the problem statement."""
+    record = _record_or_404(root_cause_id)
+    form = ProblemForm()
+    if not form.validate_on_submit():
+        return _section(record, "root_causes/_problem.html", _problem_context(record, form), 422)
+    service.update_problem(db.session, record, form.problem.data or "")
+    db.session.commit()
+    return _section(record, "root_causes/_problem.html", _problem_context(record))
+
+
+@bp.post("/<int:root_cause_id>/conclusion")
+@require_role(Role.MEMBER)
+def update_conclusion(root_cause_id: int) -> Response:
+    """Save the root cause, category, countermeasure and status; blame only prompts."""
+    record = _record_or_404(root_cause_id)
+    form = ConclusionForm()
+    if form.validate_on_submit():
+        try:
+            service.update_conclusion(
+                db.session,
+                record,
+                root_cause=form.root_cause.data or "",
+                category=RootCauseCategory(form.category.data) if form.category.data else None,
+                countermeasure=form.countermeasure.data or "",
+                status=RootCauseStatus(form.status.data),
+            )
+        except service.RootCauseError as error:
+            form.countermeasure.errors = [str(error)]
+        else:
+            db.session.commit()
+            return _section(
+                record, "root_causes/_conclusion.html", _conclusion_context(record, saved=True)
+            )
+    return _section(record, "root_causes/_conclusion.html", _conclusion_context(record, form), 422)
+
+
+@bp.post("/<int:root_cause_id>/links")
+@require_role(Role.MEMBER)
+def add_link(root_cause_id: int) -> Response:
+    """Link a card or an observation to the record."""
+    record = _record_or_404(root_cause_id)
+    item = _get_or_none(Improvement, request.form.get("improvement_id")) or _get_or_none(
+        Observation, request.form.get("observation_id")
+    )
+    if item is None:
+        context = _links_context(record, error="Choose a card or an observation to link.")
+        return _section(record, "root_causes/_links.html", context, 422)
+    service.link(db.session, record, item)
+    db.session.commit()
+    return _section(record, "root_causes/_links.html", _links_context(record))
+
+
+@bp.post("/<int:root_cause_id>/links/remove")
+@require_role(Role.MEMBER)
+def remove_link(root_cause_id: int) -> Response:
+    """Unlink a card or an observation (neither is deleted)."""
+    record = _record_or_404(root_cause_id)
+    item = _get_or_none(Improvement, request.form.get("improvement_id")) or _get_or_none(
+        Observation, request.form.get("observation_id")
+    )
+    if item is not None:
+        service.unlink(db.session, record, item)
+        db.session.commit()
+    return _section(record, "root_causes/_links.html", _links_context(record))

@@ -1,0 +1,405 @@
+"""Five-whys records: the ladder of why/because steps, the conclusion, links, blame prompts
+and recurrence (observations before and after the countermeasure reached Done)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from kaizen.models import (
+    BoardColumn,
+    CardMove,
+    Improvement,
+    Observation,
+    Role,
+    RootCause,
+    RootCauseCategory,
+    RootCauseStatus,
+    User,
+    WhyStep,
+    utcnow,
+)
+
+# A chain shorter than this rarely reaches the process; the page says so gently.
+SUGGESTED_MIN_STEPS = 3
+
+# Phrases that put a person, not the process, at the root. Matched case-insensitively on
+# word boundaries. Kept short and plain on purpose: the prompt is a nudge, never a gate.
+BLAME_PHRASES = (
+    "human error",
+    "operator error",
+    "user error",
+    "worker error",
+    "forgot",
+    "forgets",
+    "forgotten",
+    "careless",
+    "carelessness",
+    "not careful",
+    "negligence",
+    "negligent",
+    "lazy",
+    "laziness",
+    "incompetent",
+    "didn't pay attention",
+    "did not pay attention",
+    "not paying attention",
+    "wasn't paying attention",
+    "inattentive",
+    "should have known",
+    "didn't follow",
+    "did not follow",
+    "his fault",
+    "her fault",
+    "their fault",
+    "fault of",
+    "blame",
+)
+BLAME_PROMPT = "Ask why the process allowed it"
+
+
+class RootCauseError(ValueError):
+    """A change to a five-whys record that cannot be made; the message says why."""
+
+
+@dataclass(frozen=True)
+class Recurrence:
+    """Linked observations before and after the countermeasure's card first reached Done."""
+
+    improvement_id: int
+    improvement_title: str
+    done_at: datetime
+    before: int
+    after: int
+    days_before: int
+    days_after: int
+
+    @property
+    def before_per_week(self) -> float:
+        """Observations per week in the span before Done."""
+        return round(7 * self.before / max(self.days_before, 1), 1)
+
+    @property
+    def after_per_week(self) -> float:
+        """Observations per week since Done."""
+        return round(7 * self.after / max(self.days_after, 1), 1)
+
+
+# Words that appear in account names but are ordinary words on the shop floor.
+NOT_NAMES = frozenset(
+    [
+        "the",
+        "and",
+        "plant",
+        "press",
+        "line",
+        "cell",
+        "team",
+        "lead",
+        "shop",
+        "admin",
+        "administrator",
+        "viewer",
+        "member",
+        "demo",
+        "tablet",
+        "kiosk",
+        "station",
+        "assembly",
+        "logistics",
+        "paint",
+        "weld",
+        "maintenance",
+        "stores",
+        "goods",
+    ]
+)
+
+
+def person_names(session: Session) -> list[str]:
+    """Names of people's accounts (not kiosk tablets), for spotting a person blamed by name."""
+    names: set[str] = set()
+    rows = session.execute(select(User.username, User.display_name).where(User.role != Role.KIOSK))
+    for username, display_name in rows:
+        names.add(username)
+        names.update(display_name.split())
+    return sorted(n for n in names if len(n) >= 3 and n.lower() not in NOT_NAMES)
+
+
+def _contains(text: str, phrase: str, *, match_case: bool) -> bool:
+    flags = 0 if match_case else re.IGNORECASE
+    return re.search(r"(?<!\w)" + re.escape(phrase) + r"(?!\w)", text, flags) is not None
+
+
+def blame_matches(text: str, names: Iterable[str] = ()) -> list[str]:
+    """The blaming phrases and person names found in `text` (empty when it reads blame-free).
+
+    Phrases match in any case; names only as written (capitalised), so that a name that is
+    also an ordinary word ("Will", "Mark") fires only where it is used as a name.
+    """
+    found = [p for p in BLAME_PHRASES if _contains(text, p, match_case=False)]
+    found += [n for n in names if _contains(text, n, match_case=True)]
+    return found
+
+
+def without_because(answer: str) -> str:
+    """The answer without a leading "Because", which the ladder already prints as its label."""
+    stripped = re.sub(r"^\s*because\b[\s,.:…-]*", "", answer, flags=re.IGNORECASE)
+    return stripped[:1].upper() + stripped[1:] if stripped else answer
+
+
+def load_root_cause(session: Session, root_cause_id: int) -> RootCause | None:
+    """A record with its steps, linked observations (with areas) and improvements."""
+    return session.scalar(
+        select(RootCause)
+        .where(RootCause.id == root_cause_id)
+        .options(
+            selectinload(RootCause.steps),
+            selectinload(RootCause.observations).selectinload(Observation.area),
+            selectinload(RootCause.improvements).selectinload(Improvement.team),
+        )
+    )
+
+
+def create_root_cause(
+    session: Session,
+    *,
+    problem: str,
+    why: str,
+    because: str,
+    created_by: User | None = None,
+    observation: Observation | None = None,
+    improvement: Improvement | None = None,
+) -> RootCause:
+    """Start a record with its problem and first step, linked to where it came from."""
+    if not problem.strip():
+        raise RootCauseError("Describe the problem in a sentence.")
+    record = RootCause(problem=problem.strip(), created_by=created_by)
+    if observation is not None:
+        record.observations.append(observation)
+    if improvement is not None:
+        record.improvements.append(improvement)
+    session.add(record)
+    add_step(session, record, why, because)
+    return record
+
+
+def _check_step(why: str, because: str) -> None:
+    if not why.strip():
+        raise RootCauseError("Write the question: why did it happen?")
+    if not because.strip():
+        raise RootCauseError("Write the answer: because ...")
+
+
+def add_step(session: Session, record: RootCause, why: str, because: str) -> WhyStep:
+    """Append a why/because step at the bottom of the ladder."""
+    _check_step(why, because)
+    step = WhyStep(position=len(record.steps), why=why.strip(), because=because.strip())
+    record.steps.append(step)
+    session.flush()
+    return step
+
+
+def _step(record: RootCause, step_id: int) -> WhyStep:
+    for step in record.steps:
+        if step.id == step_id:
+            return step
+    raise RootCauseError("That step is not part of this record any more.")
+
+
+def update_step(session: Session, record: RootCause, step_id: int, why: str, because: str) -> None:
+    """Change the question and answer of one step, keeping its place."""
+    _check_step(why, because)
+    step = _step(record, step_id)
+    step.why, step.because = why.strip(), because.strip()
+    session.flush()
+
+
+def remove_last_step(session: Session, record: RootCause) -> None:
+    """Remove the bottom step; the first step always stays."""
+    if len(record.steps) <= 1:
+        raise RootCauseError("A five whys needs at least one step.")
+    session.delete(record.steps[-1])
+    record.steps.pop()
+    session.flush()
+
+
+def move_step(session: Session, record: RootCause, step_id: int, offset: int) -> None:
+    """Swap a step with its neighbour above (-1) or below (+1); the ends stay put."""
+    steps = list(record.steps)
+    index = steps.index(_step(record, step_id))
+    other = index + offset
+    if offset not in (-1, 1) or not 0 <= other < len(steps):
+        return
+    steps[index], steps[other] = steps[other], steps[index]
+    for position, step in enumerate(steps):
+        step.position = position
+    record.steps.sort(key=lambda s: s.position)
+    session.flush()
+
+
+def update_problem(session: Session, record: RootCause, problem: str) -> None:
+    """Reword the problem statement."""
+    if not problem.strip():
+        raise RootCauseError("Describe the problem in a sentence.")
+    record.problem = problem.strip()
+    session.flush()
+
+
+def update_conclusion(
+    session: Session,
+    record: RootCause,
+    *,
+    root_cause: str,
+    category: RootCauseCategory | None,
+    countermeasure: str,
+    status: RootCauseStatus,
+) -> None:
+    """Set the root cause, its category, the countermeasure and where the record stands."""
+    if status is not RootCauseStatus.OPEN and not countermeasure.strip():
+        raise RootCauseError("Choose a countermeasure before marking it chosen or verified.")
+    record.root_cause = root_cause.strip()
+    record.category = category
+    record.countermeasure = countermeasure.strip()
+    record.status = status
+    session.flush()
+
+
+def link(session: Session, record: RootCause, item: Observation | Improvement) -> None:
+    """Link the record to an observation or an improvement (once)."""
+    links: list = record.observations if isinstance(item, Observation) else record.improvements
+    if item not in links:
+        links.append(item)
+    session.flush()
+
+
+def unlink(session: Session, record: RootCause, item: Observation | Improvement) -> None:
+    """Remove a link; the observation or improvement itself stays."""
+    links: list = record.observations if isinstance(item, Observation) else record.improvements
+    if item in links:
+        links.remove(item)
+    session.flush()
+
+
+def recurrence(
+    session: Session, record: RootCause, now: datetime | None = None
+) -> Recurrence | None:
+    """Linked observations before and after the earliest linked card first reached Done."""
+    now = now or utcnow()
+    card_ids = [card.id for card in record.improvements]
+    if not card_ids:
+        return None
+    first_done = session.execute(
+        select(CardMove.improvement_id, func.min(CardMove.moved_at).label("done_at"))
+        .where(CardMove.improvement_id.in_(card_ids), CardMove.to_column == BoardColumn.DONE)
+        .group_by(CardMove.improvement_id)
+        .order_by(func.min(CardMove.moved_at))
+        .limit(1)
+    ).first()
+    if first_done is None:
+        return None
+    done_at = first_done.done_at
+    card = next(c for c in record.improvements if c.id == first_done.improvement_id)
+    observed = [o.observed_at for o in record.observations]
+    before = [t for t in observed if t < done_at]
+    after = [t for t in observed if t >= done_at]
+    earliest = min(before) if before else done_at
+    return Recurrence(
+        improvement_id=card.id,
+        improvement_title=card.title,
+        done_at=done_at,
+        before=len(before),
+        after=len(after),
+        days_before=max((done_at - earliest).days, 1),
+        days_after=max((now - done_at).days, 1),
+    )
+
+
+@dataclass(frozen=True)
+class RootCauseRow:
+    """One record in the list."""
+
+    id: int
+    problem: str
+    root_cause: str
+    category: RootCauseCategory | None
+    status: RootCauseStatus
+    steps: int
+    observations: int
+    improvements: int
+    updated_at: datetime
+
+
+def list_root_causes(
+    session: Session,
+    *,
+    category: RootCauseCategory | None = None,
+    status: RootCauseStatus | None = None,
+    text: str = "",
+) -> list[RootCauseRow]:
+    """Records newest first, filtered by category, status and words in any of their text."""
+    query = (
+        select(RootCause)
+        .options(
+            selectinload(RootCause.steps),
+            selectinload(RootCause.observations).load_only(Observation.id),
+            selectinload(RootCause.improvements).load_only(Improvement.id),
+        )
+        .order_by(RootCause.updated_at.desc(), RootCause.id.desc())
+    )
+    if category is not None:
+        query = query.where(RootCause.category == category)
+    if status is not None:
+        query = query.where(RootCause.status == status)
+    for word in text.split():
+        like = f"%{word.lower()}%"
+        in_steps = select(WhyStep.id).where(
+            WhyStep.root_cause_id == RootCause.id,
+            or_(func.lower(WhyStep.why).like(like), func.lower(WhyStep.because).like(like)),
+        )
+        query = query.where(
+            or_(
+                func.lower(RootCause.problem).like(like),
+                func.lower(RootCause.root_cause).like(like),
+                func.lower(RootCause.countermeasure).like(like),
+                in_steps.exists(),
+            )
+        )
+    return [
+        RootCauseRow(
+            id=r.id,
+            problem=r.problem,
+            root_cause=r.root_cause,
+            category=r.category,
+            status=r.status,
+            steps=len(r.steps),
+            observations=len(r.observations),
+            improvements=len(r.improvements),
+            updated_at=r.updated_at,
+        )
+        for r in session.scalars(query)
+    ]
+
+
+def link_choices(
+    session: Session, record: RootCause
+) -> tuple[Sequence[Improvement], Sequence[Observation]]:
+    """Cards and recent observations that could be linked to the record (not linked yet)."""
+    linked_cards = {c.id for c in record.improvements}
+    linked_obs = {o.id for o in record.observations}
+    cards = session.scalars(select(Improvement).order_by(Improvement.id.desc()).limit(200)).all()
+    observations = session.scalars(
+        select(Observation)
+        .options(selectinload(Observation.area))
+        .order_by(Observation.observed_at.desc())
+        .limit(100)
+    ).all()
+    return (
+        [c for c in cards if c.id not in linked_cards],
+        [o for o in observations if o.id not in linked_obs],
+    )
