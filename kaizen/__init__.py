@@ -42,6 +42,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from kaizen import models  # noqa: F401  (registers every table on the metadata)
     from kaizen.accounts.views import bp as accounts_bp
     from kaizen.cli import register_commands
+    from kaizen.learning.views import bp as learning_bp
     from kaizen.main.views import bp as main_bp
     from kaizen.root_causes.views import bp as root_causes_bp
     from kaizen.web import register_web_helpers
@@ -49,6 +50,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(root_causes_bp)
+    app.register_blueprint(learning_bp)
     register_web_helpers(app)
     register_commands(app)
 

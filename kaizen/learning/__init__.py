@@ -1,0 +1,1 @@
+"""The learning hub: reflections from finished improvements, adopted or not."""

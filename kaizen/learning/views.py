@@ -1,0 +1,121 @@
+"""`/learning`: browse and search reflections; lessons of a month; "tried elsewhere?"."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, abort, current_app, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from kaizen.extensions import db, htmx
+from kaizen.models import Outcome, Waste, utcnow
+from kaizen.services import learning as service
+from kaizen.services.overview import month_start, previous_month_start
+from kaizen.web import is_partial_request, vary_on_htmx
+
+bp = Blueprint("learning", __name__, url_prefix="/learning")
+
+
+def _month(value: str | None) -> datetime | None:
+    """The first moment of a YYYY-MM month, or None when absent or not a month."""
+    try:
+        return datetime.strptime(value or "", "%Y-%m")
+    except ValueError:
+        return None
+
+
+def _next_month(start: datetime) -> datetime:
+    return (
+        start.replace(year=start.year + 1, month=1)
+        if start.month == 12
+        else start.replace(month=start.month + 1)
+    )
+
+
+def _enum(enum_cls: Any, value: str | None) -> Any:
+    try:
+        return enum_cls(value) if value else None
+    except ValueError:
+        return None
+
+
+def _card_url(improvement_id: int) -> str | None:
+    if "improvements.detail" not in current_app.view_functions:
+        return None
+    return url_for("improvements.detail", improvement_id=improvement_id)
+
+
+@bp.get("")
+def hub() -> Response:
+    """All reflections newest first, with search and filters."""
+    args = request.args
+    month = _month(args.get("month"))
+    filters = service.LessonFilters(
+        text=args.get("q", "").strip(),
+        outcome=_enum(Outcome, args.get("outcome")),
+        waste=_enum(Waste, args.get("waste")),
+        area_id=args.get("area", type=int),
+        team_id=args.get("team", type=int),
+        start=month,
+        end=_next_month(month) if month else None,
+    )
+    lessons = service.find_lessons(db.session, filters)
+    teams, areas = service.filter_choices(db.session)
+    this_month = month_start(utcnow())
+    context = {
+        "lessons": lessons,
+        "filters": filters,
+        "month": args.get("month", "") if month else "",
+        "outcomes": list(Outcome),
+        "wastes": list(Waste),
+        "teams": teams,
+        "areas": areas,
+        "card_urls": {row.improvement_id: _card_url(row.improvement_id) for row in lessons},
+        "lessons_this_month_url": url_for("learning.lessons", month=this_month.strftime("%Y-%m")),
+        "lessons_last_month_url": url_for(
+            "learning.lessons", month=previous_month_start(this_month).strftime("%Y-%m")
+        ),
+    }
+    partial = is_partial_request() and htmx.target == "lesson-list"
+    template = "learning/_lessons.html" if partial else "learning/hub.html"
+    return vary_on_htmx(current_app.make_response(render_template(template, **context)))
+
+
+@bp.get("/lessons/<month>")
+def lessons(month: str) -> str:
+    """A printable sheet of the lessons written in one month, for a stand-up or a session."""
+    start = _month(month)
+    if start is None:
+        abort(404)
+    rows = service.find_lessons(
+        db.session, service.LessonFilters(start=start, end=_next_month(start))
+    )
+    return render_template(
+        "learning/lessons.html",
+        lessons=rows,
+        month_label=start.strftime("%B %Y"),
+        previous_url=url_for(
+            "learning.lessons", month=previous_month_start(start).strftime("%Y-%m")
+        ),
+        next_url=url_for("learning.lessons", month=_next_month(start).strftime("%Y-%m")),
+        card_urls={row.improvement_id: _card_url(row.improvement_id) for row in rows},
+    )
+
+
+@bp.get("/similar")
+def similar() -> Response:
+    """'Tried elsewhere?': earlier experiments and five whys with words like these."""
+    text = " ".join(request.args.get(k, "") for k in ("title", "problem", "q"))
+    suggestions = service.suggest_similar(
+        db.session, text, exclude_improvement_id=request.args.get("exclude", type=int)
+    )
+    context = {
+        "suggestions": suggestions,
+        "asked": bool(text.strip()),
+        "card_urls": {
+            s.improvement_id: _card_url(s.improvement_id) for s in suggestions if s.improvement_id
+        },
+    }
+    template = "learning/_similar.html" if is_partial_request() else "learning/similar.html"
+    return vary_on_htmx(current_app.make_response(render_template(template, **context)))

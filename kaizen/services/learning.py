@@ -1,0 +1,263 @@
+"""The learning hub: reflections to browse and search, lessons of a month, and "tried
+elsewhere?" suggestions of earlier experiments with similar words."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from kaizen.models import (
+    Area,
+    BoardColumn,
+    CardMove,
+    Improvement,
+    Outcome,
+    Reflection,
+    RootCause,
+    RootCauseCategory,
+    Team,
+    Waste,
+)
+
+
+@dataclass(frozen=True)
+class LessonRow:
+    """One reflection with the card it belongs to, ready to show."""
+
+    reflection_id: int
+    improvement_id: int
+    title: str
+    outcome: Outcome | None
+    waste: Waste | None
+    area: str | None
+    team: str
+    root_cause: str | None
+    root_cause_category: RootCauseCategory | None
+    learnt: str
+    take_forward: str
+    do_differently: str
+    author: str
+    finished_at: datetime | None
+    written_at: datetime
+
+
+@dataclass(frozen=True)
+class LessonFilters:
+    """What the hub is narrowed to; every field optional."""
+
+    text: str = ""
+    outcome: Outcome | None = None
+    waste: Waste | None = None
+    area_id: int | None = None
+    team_id: int | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+def _first_done(session: Session, card_ids: Iterable[int]) -> dict[int, datetime]:
+    ids = list(card_ids)
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(CardMove.improvement_id, func.min(CardMove.moved_at))
+        .where(CardMove.improvement_id.in_(ids), CardMove.to_column == BoardColumn.DONE)
+        .group_by(CardMove.improvement_id)
+    )
+    return {card_id: moved_at for card_id, moved_at in rows}
+
+
+def find_lessons(session: Session, filters: LessonFilters, limit: int = 200) -> list[LessonRow]:
+    """Reflections newest first, narrowed by words in any answer (or the title) and filters."""
+    query = (
+        select(Reflection)
+        .join(Improvement, Improvement.id == Reflection.improvement_id)
+        .options(
+            selectinload(Reflection.author),
+            selectinload(Reflection.improvement).selectinload(Improvement.area),
+            selectinload(Reflection.improvement).selectinload(Improvement.team),
+            selectinload(Reflection.improvement).selectinload(Improvement.root_causes),
+        )
+        .order_by(Reflection.created_at.desc(), Reflection.id.desc())
+        .limit(limit)
+    )
+    for word in filters.text.split():
+        like = f"%{word.lower()}%"
+        query = query.where(
+            or_(
+                func.lower(Reflection.learnt).like(like),
+                func.lower(Reflection.take_forward).like(like),
+                func.lower(Reflection.do_differently).like(like),
+                func.lower(Improvement.title).like(like),
+            )
+        )
+    if filters.outcome is not None:
+        query = query.where(Improvement.outcome == filters.outcome)
+    if filters.waste is not None:
+        query = query.where(Improvement.waste == filters.waste)
+    if filters.area_id is not None:
+        query = query.where(Improvement.area_id == filters.area_id)
+    if filters.team_id is not None:
+        query = query.where(Improvement.team_id == filters.team_id)
+    if filters.start is not None:
+        query = query.where(Reflection.created_at >= filters.start)
+    if filters.end is not None:
+        query = query.where(Reflection.created_at < filters.end)
+    reflections = session.scalars(query).all()
+    done = _first_done(session, (r.improvement_id for r in reflections))
+    rows = []
+    for r in reflections:
+        card = r.improvement
+        cause = card.root_causes[0] if card.root_causes else None
+        rows.append(
+            LessonRow(
+                reflection_id=r.id,
+                improvement_id=card.id,
+                title=card.title,
+                outcome=card.outcome,
+                waste=card.waste,
+                area=card.area.name if card.area else None,
+                team=card.team.name,
+                root_cause=(cause.root_cause or None) if cause else None,
+                root_cause_category=cause.category if cause else None,
+                learnt=r.learnt,
+                take_forward=r.take_forward,
+                do_differently=r.do_differently,
+                author=r.author.display_name if r.author else "Anonymous",
+                finished_at=done.get(card.id),
+                written_at=r.created_at,
+            )
+        )
+    return rows
+
+
+def filter_choices(session: Session) -> tuple[list[Team], list[Area]]:
+    """Teams and areas for the hub's filters."""
+    teams = list(session.scalars(select(Team).order_by(Team.name)))
+    areas = list(session.scalars(select(Area).order_by(Area.name)))
+    return teams, areas
+
+
+# "Tried elsewhere?" — simple, explainable text matching (see docs/learning.md).
+
+STOP_WORDS = frozenset(
+    """a about above after again all am an and any are as at be because been before being
+    below between both but by can could did do does doing down during each few for from
+    further had has have having he her here hers him his how i if in into is it its itself
+    just me more most my no nor not now of off on once only or other our out over own same
+    she should so some such than that the their them then there these they this those
+    through to too under until up very was we were what when where which while who whom why
+    will with would you your get gets got new use used""".split()
+)
+NUMBER_WORDS = {
+    "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
+    "seven": "7", "eight": "8", "nine": "9", "ten": "10",
+}  # fmt: skip
+SUFFIXES = ("ings", "ing", "ers", "er", "ies", "ied", "es", "ed", "ly", "s")
+MIN_SCORE = 0.2
+
+
+def stem(word: str) -> str:
+    """A light stemmer: strip one common English suffix so 'waits' and 'waiting' meet."""
+    word = NUMBER_WORDS.get(word, word)
+    for suffix in SUFFIXES:
+        if suffix == "s" and word.endswith(("ss", "us", "is")):
+            break  # press, bus, axis: not plurals
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)]
+            break
+    return word[:-1] if len(word) > 4 and word.endswith("e") else word
+
+
+def _words(text: str) -> list[str]:
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    return [w for w in words if w not in STOP_WORDS and (len(w) > 2 or w.isdigit())]
+
+
+def terms(text: str) -> set[str]:
+    """The meaningful stemmed words of a text."""
+    return {stem(w) for w in _words(text)}
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """An earlier experiment or five whys with words in common with a new card."""
+
+    kind: str  # "reflection" or "root cause"
+    improvement_id: int | None
+    root_cause_id: int | None
+    title: str
+    outcome: Outcome | None
+    team: str | None
+    snippet: str
+    shared_words: list[str]
+    score: float
+
+
+def _score(query: set[str], candidate: set[str], weights: dict[str, float]) -> float:
+    """Weighted overlap: shared rare words count more than shared common ones."""
+    shared = query & candidate
+    if not shared:
+        return 0.0
+    return sum(weights[t] for t in shared) / sum(weights[t] for t in query)
+
+
+def suggest_similar(
+    session: Session, text: str, *, exclude_improvement_id: int | None = None, limit: int = 5
+) -> list[Suggestion]:
+    """Earlier reflections and root causes whose words overlap the text of a new card."""
+    query_terms = terms(text)
+    if not query_terms:
+        return []
+    # Show people the words they typed, not their stems.
+    spelled: dict[str, str] = {}
+    for word in _words(text):
+        spelled.setdefault(stem(word), word)
+    cards = session.scalars(
+        select(Improvement)
+        .join(Reflection, Reflection.improvement_id == Improvement.id)
+        .options(selectinload(Improvement.reflection), selectinload(Improvement.team))
+    ).all()
+    causes = session.scalars(select(RootCause).options(selectinload(RootCause.steps))).all()
+
+    documents: list[tuple[Suggestion, set[str]]] = []
+    for card in cards:
+        if card.id == exclude_improvement_id or card.reflection is None:
+            continue
+        r = card.reflection
+        body = " ".join([card.title, card.problem, card.countermeasure, r.learnt, r.take_forward])
+        documents.append(
+            (
+                Suggestion("reflection", card.id, None, card.title, card.outcome,
+                           card.team.name, r.learnt or r.take_forward or r.do_differently, [], 0),
+                terms(body),
+            )
+        )  # fmt: skip
+    for cause in causes:
+        body = " ".join([cause.problem, cause.root_cause, cause.countermeasure])
+        documents.append(
+            (
+                Suggestion("root cause", None, cause.id, cause.problem, None, None,
+                           cause.root_cause or cause.countermeasure, [], 0),
+                terms(body),
+            )
+        )  # fmt: skip
+
+    # Inverse document frequency: a word found in few documents says more about a match.
+    frequency = Counter(t for _, doc_terms in documents for t in doc_terms)
+    total = max(len(documents), 1)
+    weights = {t: math.log(1 + total / (1 + frequency[t])) for t in query_terms}
+    scored = []
+    for suggestion, doc_terms in documents:
+        score = _score(query_terms, doc_terms, weights)
+        if score >= MIN_SCORE:
+            shared = sorted(spelled[t] for t in query_terms & doc_terms)
+            scored.append(replace(suggestion, shared_words=shared, score=round(score, 3)))
+    scored.sort(key=lambda s: (-s.score, s.title))
+    return scored[:limit]
