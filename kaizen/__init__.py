@@ -44,11 +44,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from kaizen.cli import register_commands
     from kaizen.learning.views import bp as learning_bp
     from kaizen.main.views import bp as main_bp
+    from kaizen.observations.views import bp as observations_bp
     from kaizen.root_causes.views import bp as root_causes_bp
     from kaizen.web import register_web_helpers
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(observations_bp)
     app.register_blueprint(root_causes_bp)
     app.register_blueprint(learning_bp)
     register_web_helpers(app)

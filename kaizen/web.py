@@ -85,11 +85,20 @@ NAVIGATION = (
 def navigation(app: Flask) -> list[NavItem]:
     """The navigation links of the features this app has, marking the current one."""
     current = request.endpoint or ""
-    return [
-        NavItem(label, url_for(endpoint), current.split(".")[0] == endpoint.split(".")[0])
-        for endpoint, label in NAVIGATION
-        if endpoint in app.view_functions
-    ]
+    available = [(e, label) for e, label in NAVIGATION if e in app.view_functions]
+    # The exact page wins; otherwise the feature (blueprint) the page belongs to, so that
+    # a card or a record lights up its list, but "Report waste" and "Observations" (one
+    # blueprint, two links) are never both marked.
+    exact = any(e == current for e, _ in available)
+    blueprint = current.split(".")[0]
+    marked = False
+    items = []
+    for endpoint, label in available:
+        is_current = endpoint == current if exact else endpoint.split(".")[0] == blueprint
+        is_current = is_current and not marked
+        marked = marked or is_current
+        items.append(NavItem(label, url_for(endpoint), is_current))
+    return items
 
 
 def register_web_helpers(app: Flask) -> None:

@@ -164,3 +164,10 @@ def test_vendored_htmx_and_sortable_are_served_locally(client: FlaskClient) -> N
 def test_suite_runs_on_the_database_it_was_asked_for(app: Flask) -> None:
     expected = "postgresql" if POSTGRES_URL else "sqlite"
     assert app.config["SQLALCHEMY_DATABASE_URI"].startswith(expected)
+
+
+def test_navigation_marks_exactly_one_link_as_the_current_page(client: FlaskClient) -> None:
+    for path, label in [("/observe", "Report waste"), ("/learning/lessons/2026-01", "Learning")]:
+        body = client.get(path).get_data(as_text=True)
+        assert body.count('aria-current="page"') == 1
+        assert f'aria-current="page">{label}</a>' in body

@@ -1,0 +1,368 @@
+"""The tablet entry form, the list of observations, their photos, linking reports to cards
+and five whys, and the printable QR codes that open the form for one area."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from typing import Any, cast
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Response
+
+from kaizen.accounts.access import require_role
+from kaizen.extensions import csrf, db
+from kaizen.models import Area, Frequency, Role, User, Waste
+from kaizen.observations.forms import LinkCardForm, LinkRootCauseForm, ObservationForm
+from kaizen.services.observations import (
+    ObservationError,
+    ObservationFilters,
+    anonymous_by_default,
+    area_by_slug,
+    area_choices,
+    cards_for_team,
+    create_observation,
+    default_area,
+    get_observation,
+    improvement_from_observation,
+    link_to_improvement,
+    link_to_root_cause,
+    list_observations,
+    open_cards,
+    parse_month,
+    photo_bytes,
+    root_cause_choices,
+)
+from kaizen.services.photos import MAX_PHOTO_BYTES, PhotoError, ProcessedPhoto, process_photo
+from kaizen.services.qr import AreaCode, observe_url, qr_svg
+from kaizen.web import is_partial_request, render_page_or_fragment
+
+bp = Blueprint("observations", __name__)
+
+THANKS = "Thank you — every report helps us improve."
+# The app refuses bodies over 12 MB with a bare 413 page. This form reads up to 32 MB
+# itself so that a too-large photo gets a message beside its field and the typed text stays.
+UPLOAD_CEILING = 32 * 1024 * 1024
+
+
+def _person() -> User | None:
+    """The signed-in account, or None for a signed-out tablet."""
+    if current_user.is_authenticated:
+        return cast(User, current_user._get_current_object())
+    return None
+
+
+def _form_key(submitted: str | None = None) -> str:
+    """Keep a submitted form key (so htmx keeps the chosen photo) or make a new one."""
+    if submitted and re.fullmatch(r"[0-9a-f]{12}", submitted):
+        return submitted
+    return secrets.token_hex(6)
+
+
+def _preset_area() -> tuple[Area | None, bool]:
+    """The area from `?area=` or the kiosk's own, and whether an unknown code was given."""
+    slug = request.args.get("area", "").strip()
+    area = area_by_slug(db.session, slug)
+    return area or default_area(_person()), bool(slug) and area is None
+
+
+def _fresh_form(area: Area | None) -> ObservationForm:
+    """An empty form, ready for the next person."""
+    return ObservationForm(
+        formdata=None,
+        area=area.slug if area else None,
+        anonymous=anonymous_by_default(_person()),
+        form_key=_form_key(),
+    )
+
+
+def _render_entry(
+    form: ObservationForm,
+    area: Area | None,
+    *,
+    unknown_area: bool = False,
+    thanked: bool = False,
+    photo_again: bool = False,
+    status: int = 200,
+) -> Response:
+    """The entry page, or just its form for an htmx submit."""
+    return render_page_or_fragment(
+        "observations/observe.html",
+        "observations/_observe_form.html",
+        status=status,
+        form=form,
+        wastes=list(Waste),
+        frequencies=list(Frequency),
+        areas=area_choices(db.session),
+        preset=area,
+        unknown_area=unknown_area,
+        signed_in=_person() is not None,
+        thanked=thanked,
+        photo_again=photo_again,
+        photo_id=f"photo-{form.form_key.data}",
+        post_url=url_for(".observe", area=area.slug) if area else url_for(".observe"),
+        max_photo_bytes=MAX_PHOTO_BYTES,
+    )
+
+
+def _read_photo(form: ObservationForm) -> ProcessedPhoto | None:
+    """Decode and clean the uploaded photo, noting a refusal beside the photo field."""
+    upload = form.photo.data
+    if not upload:
+        return None
+    try:
+        return process_photo(upload.read(MAX_PHOTO_BYTES + 1))
+    except PhotoError as error:
+        form.photo.errors = [str(error)]
+        # A refused photo must not be kept in the re-shown form: give its input a new name.
+        form.form_key.data = _form_key()
+        return None
+
+
+@csrf.exempt  # checked in the view, after the upload ceiling is raised
+@bp.route("/observe", methods=["GET", "POST"])
+def observe() -> Response:
+    """Report a waste in a few taps: no sign-in needed, the area pre-filled from the QR code."""
+    area, unknown_area = _preset_area()
+    if request.method == "GET":
+        return _render_entry(_fresh_form(area), area, unknown_area=unknown_area)
+
+    request.max_content_length = UPLOAD_CEILING
+    if current_app.config.get("WTF_CSRF_ENABLED", True):
+        csrf.protect()
+    form = ObservationForm()
+    form.form_key.data = _form_key(form.form_key.data)
+    form.validate()
+    chosen_area = area_by_slug(db.session, form.area.data)
+    if form.area.data and chosen_area is None and not form.area.errors:
+        form.area.errors.append("We do not know that area. Please choose one from the list.")
+    photo = _read_photo(form)
+    if chosen_area is not None and not any(field.errors for field in form):
+        person = _person()
+        try:
+            create_observation(
+                db.session,
+                area=chosen_area,
+                waste=Waste(form.waste.data),
+                description=form.description.data or "",
+                minutes_lost=form.minutes_lost.data,
+                frequency=Frequency(form.frequency.data) if form.frequency.data else None,
+                photo=photo,
+                reporter=person,
+                anonymous=bool(form.anonymous.data) or person is None,
+            )
+        except ObservationError as error:
+            form.description.errors.append(str(error))
+        else:
+            db.session.commit()
+            if is_partial_request():
+                return _render_entry(_fresh_form(area), area, thanked=True)
+            flash(THANKS, "success")
+            return redirect(
+                url_for(".observe", area=area.slug) if area else url_for(".observe"), 303
+            )
+    return _render_entry(
+        form,
+        area,
+        photo_again=photo is not None and not is_partial_request(),
+        status=422,
+    )
+
+
+def _filters(args: MultiDict[str, str]) -> ObservationFilters:
+    """List filters from the query string; anything malformed is ignored."""
+    waste = args.get("waste", "")
+    page = args.get("page", "1")
+    return ObservationFilters(
+        area_slug=args.get("area", "").strip() or None,
+        waste=Waste(waste) if waste in {w.value for w in Waste} else None,
+        month=parse_month(args.get("month")),
+        unlinked=args.get("unlinked") == "1",
+        page=int(page) if page.isdigit() else 1,
+    )
+
+
+def _filter_args(filters: ObservationFilters) -> dict[str, str]:
+    """The query-string form of the filters (without the page)."""
+    args: dict[str, str] = {}
+    if filters.area_slug:
+        args["area"] = filters.area_slug
+    if filters.waste:
+        args["waste"] = filters.waste.value
+    if filters.month:
+        args["month"] = f"{filters.month[0]:04d}-{filters.month[1]:02d}"
+    if filters.unlinked:
+        args["unlinked"] = "1"
+    return args
+
+
+def _detail_url_builder(endpoint: str) -> Any:
+    """A function from id to the page of one card or record, or None while that page is absent."""
+    rules = (
+        list(current_app.url_map.iter_rules(endpoint))
+        if endpoint in current_app.view_functions
+        else []
+    )
+    if not rules or len(rules[0].arguments) != 1:
+        return None
+    (argument,) = rules[0].arguments
+    return lambda item_id: url_for(endpoint, **{argument: item_id})
+
+
+@bp.get("/observations")
+@require_role(Role.VIEWER)
+def index() -> Response:
+    """Every report, newest first, filterable by area, waste, month and 'not yet linked'."""
+    filters = _filters(request.args)
+    result = list_observations(db.session, filters)
+    args = _filter_args(filters)
+    person = _person()
+    can_act = person is not None and person.can(Role.MEMBER)
+    cards = open_cards(db.session) if can_act else []
+    return render_page_or_fragment(
+        "observations/index.html",
+        "observations/_list.html",
+        result=result,
+        filters=args,
+        wastes=list(Waste),
+        areas=area_choices(db.session),
+        can_act=can_act,
+        card_choices={row.id: cards_for_team(cards, row.team_id) for row in result.rows},
+        root_cause_choices=root_cause_choices(db.session) if can_act else [],
+        card_url=_detail_url_builder("improvements.detail"),
+        root_cause_url=_detail_url_builder("root_causes.detail"),
+        back_url=url_for(".index", **args, page=result.page),
+        previous_url=url_for(".index", **args, page=result.page - 1),
+        next_url=url_for(".index", **args, page=result.page + 1),
+        clear_url=url_for(".index"),
+    )
+
+
+def _photo_response(observation_id: int, *, thumbnail: bool) -> Response:
+    """Serve stored photo bytes with their type, an ETag and a long private cache."""
+    found = photo_bytes(db.session, observation_id, thumbnail=thumbnail)
+    if found is None:
+        abort(404)
+    data, content_type = found
+    response = make_response(data)
+    response.content_type = content_type
+    # A report's photo never changes, so browsers may keep it; private because the list is.
+    response.cache_control.private = True
+    response.cache_control.max_age = 7 * 24 * 3600
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+@bp.get("/observations/<int:observation_id>/photo")
+@require_role(Role.VIEWER)
+def photo(observation_id: int) -> Response:
+    """The photo of one report, at most 1600 px."""
+    return _photo_response(observation_id, thumbnail=False)
+
+
+@bp.get("/observations/<int:observation_id>/thumbnail")
+@require_role(Role.VIEWER)
+def thumbnail(observation_id: int) -> Response:
+    """The small photo shown in lists."""
+    return _photo_response(observation_id, thumbnail=True)
+
+
+def _back() -> str:
+    """Where to return after an action: the list the person came from, never another site."""
+    target = request.form.get("next", "")
+    if target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for(".index")
+
+
+@bp.post("/observations/<int:observation_id>/improvement")
+@require_role(Role.MEMBER)
+def convert(observation_id: int) -> Response:
+    """Turn a report into a new Ideas card pre-filled from it."""
+    observation = get_observation(db.session, observation_id) or abort(404)
+    try:
+        card = improvement_from_observation(db.session, observation, created_by=_person())
+    except ObservationError as error:
+        flash(str(error), "error")
+        return redirect(_back(), 303)
+    db.session.commit()
+    flash(f"New improvement card on the board: “{card.title}”.", "success")
+    card_url = _detail_url_builder("improvements.detail")
+    return redirect(card_url(card.id) if card_url else _back(), 303)
+
+
+@bp.post("/observations/<int:observation_id>/link-improvement")
+@require_role(Role.MEMBER)
+def link_improvement(observation_id: int) -> Response:
+    """Link a report to an existing improvement card."""
+    observation = get_observation(db.session, observation_id) or abort(404)
+    form = LinkCardForm()
+    try:
+        if not form.validate() or form.improvement_id.data is None:
+            raise ObservationError("Choose a card to link this report to.")
+        link_to_improvement(db.session, observation, form.improvement_id.data)
+    except ObservationError as error:
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash("Report linked to the improvement card.", "success")
+    return redirect(_back(), 303)
+
+
+@bp.post("/observations/<int:observation_id>/link-root-cause")
+@require_role(Role.MEMBER)
+def link_root_cause(observation_id: int) -> Response:
+    """Link a report to a five-whys record."""
+    observation = get_observation(db.session, observation_id) or abort(404)
+    form = LinkRootCauseForm()
+    try:
+        if not form.validate() or form.root_cause_id.data is None:
+            raise ObservationError("Choose a five-whys record to link this report to.")
+        link_to_root_cause(db.session, observation, form.root_cause_id.data)
+    except ObservationError as error:
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash("Report linked to the five-whys record.", "success")
+    return redirect(_back(), 303)
+
+
+def _area_code(area: Area) -> AreaCode:
+    """The printable code of one area, pointing at the public address when one is set."""
+    base_url = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
+    url = observe_url(base_url, url_for(".observe"), area.slug)
+    return AreaCode(
+        name=area.name,
+        slug=area.slug,
+        team=area.team.name if area.team else None,
+        url=url,
+        svg=qr_svg(url, title=f"QR code to report waste at {area.name}"),
+    )
+
+
+@bp.get("/areas/<slug>/qr")
+def area_qr(slug: str) -> str:
+    """A printable page with the QR code that opens the entry form for one area."""
+    area = area_by_slug(db.session, slug) or abort(404)
+    return render_template("observations/qr.html", codes=[_area_code(area)], area=area)
+
+
+@bp.get("/areas/qr")
+def all_qr() -> str:
+    """One sheet with the QR code of every area, several to an A4 page."""
+    areas = db.session.scalars(db.select(Area).order_by(Area.name)).all()
+    codes = [_area_code(area) for area in areas]
+    return render_template("observations/qr_sheet.html", codes=codes)

@@ -1,0 +1,382 @@
+"""Observations: reporting a waste, listing reports with filters, and linking them to
+improvement cards and five-whys records."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, exists, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from kaizen.models import (
+    Area,
+    BoardColumn,
+    Frequency,
+    Improvement,
+    Observation,
+    Role,
+    RootCause,
+    Team,
+    User,
+    Waste,
+    observation_improvement,
+    utcnow,
+)
+from kaizen.services.improvements import create_improvement
+from kaizen.services.photos import ProcessedPhoto
+
+MAX_MINUTES_LOST = 7 * 24 * 60  # a week: anything longer is a typing slip
+MAX_DESCRIPTION = 2000
+TITLE_LENGTH = 200
+PER_PAGE = 50
+
+
+class ObservationError(ValueError):
+    """An observation could not be saved or linked; the message says why, in plain words."""
+
+
+@dataclass(frozen=True)
+class AreaChoice:
+    """An area someone can pick on the entry form."""
+
+    id: int
+    slug: str
+    name: str
+    team: str | None
+
+
+def area_choices(session: Session) -> list[AreaChoice]:
+    """Every area, grouped by team then by name, for the entry form's picker."""
+    rows = session.execute(
+        select(Area.id, Area.slug, Area.name, Team.name)
+        .outerjoin(Team, Area.team_id == Team.id)
+        .order_by(Team.name.is_(None), Team.name, Area.name)
+    ).all()
+    return [AreaChoice(id=r[0], slug=r[1], name=r[2], team=r[3]) for r in rows]
+
+
+def area_by_slug(session: Session, slug: str | None) -> Area | None:
+    """The area with this slug (case and surrounding spaces ignored), or None."""
+    cleaned = (slug or "").strip().lower()
+    if not cleaned:
+        return None
+    return session.scalar(select(Area).where(Area.slug == cleaned))
+
+
+def create_observation(
+    session: Session,
+    *,
+    area: Area,
+    waste: Waste,
+    description: str,
+    minutes_lost: int | None = None,
+    frequency: Frequency | None = None,
+    photo: ProcessedPhoto | None = None,
+    reporter: User | None = None,
+    anonymous: bool = True,
+    now: datetime | None = None,
+) -> Observation:
+    """Save a report; an anonymous one stores no reporter at all."""
+    text = description.strip()
+    if not text:
+        raise ObservationError("Tell us in a sentence what you saw.")
+    if len(text) > MAX_DESCRIPTION:
+        raise ObservationError(f"Please keep it under {MAX_DESCRIPTION} characters.")
+    if minutes_lost is not None and not 0 <= minutes_lost <= MAX_MINUTES_LOST:
+        raise ObservationError(f"Minutes lost must be between 0 and {MAX_MINUTES_LOST}.")
+    now = now or utcnow()
+    observation = Observation(
+        area=area,
+        waste=waste,
+        description=text,
+        minutes_lost=minutes_lost,
+        frequency=frequency,
+        observed_at=now,
+        created_at=now,
+        # No hidden name: an anonymous report has no reporter, not a concealed one.
+        reporter=None if anonymous else reporter,
+    )
+    if photo is not None:
+        observation.photo = photo.data
+        observation.photo_thumb = photo.thumbnail
+        observation.photo_type = photo.content_type
+    session.add(observation)
+    session.flush()
+    return observation
+
+
+@dataclass(frozen=True)
+class ObservationFilters:
+    """What the list is narrowed to; None means 'any'."""
+
+    area_slug: str | None = None
+    waste: Waste | None = None
+    month: tuple[int, int] | None = None  # (year, month)
+    unlinked: bool = False
+    page: int = 1
+
+
+def parse_month(value: str | None) -> tuple[int, int] | None:
+    """(year, month) from 'YYYY-MM', or None when empty or malformed."""
+    match = re.fullmatch(r"(\d{4})-(\d{2})", (value or "").strip())
+    if not match:
+        return None
+    year, month = int(match[1]), int(match[2])
+    return (year, month) if 1 <= month <= 12 and year >= 1970 else None
+
+
+def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
+    """Midnight on the first of the month and on the first of the next month."""
+    start = datetime(year, month, 1)
+    end = datetime(year + 1, 1, 1) if month == 12 else datetime(year, month + 1, 1)
+    return start, end
+
+
+@dataclass(frozen=True)
+class LinkedCard:
+    """An improvement card an observation is linked to."""
+
+    id: int
+    title: str
+    column: BoardColumn
+
+
+@dataclass(frozen=True)
+class LinkedRootCause:
+    """A five-whys record an observation is linked to."""
+
+    id: int
+    problem: str
+
+
+@dataclass(frozen=True)
+class ObservationRow:
+    """One report as the list shows it."""
+
+    id: int
+    observed_at: datetime
+    area_name: str
+    area_slug: str
+    team_id: int | None
+    waste: Waste
+    description: str
+    minutes_lost: int | None
+    frequency: Frequency | None
+    reporter_name: str | None  # None: reported anonymously
+    has_photo: bool
+    cards: list[LinkedCard] = field(default_factory=list)
+    root_causes: list[LinkedRootCause] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ObservationPage:
+    """One page of the filtered list."""
+
+    rows: list[ObservationRow]
+    page: int
+    pages: int
+    total: int
+
+    @property
+    def has_previous(self) -> bool:
+        """True when there is a newer page."""
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        """True when there is an older page."""
+        return self.page < self.pages
+
+
+def _filtered(query: Select[Any], filters: ObservationFilters) -> Select[Any]:
+    """Apply the list filters to a query over observations."""
+    if filters.area_slug:
+        query = query.where(
+            Observation.area_id.in_(select(Area.id).where(Area.slug == filters.area_slug))
+        )
+    if filters.waste is not None:
+        query = query.where(Observation.waste == filters.waste)
+    if filters.month is not None:
+        start, end = month_bounds(*filters.month)
+        query = query.where(Observation.observed_at >= start, Observation.observed_at < end)
+    if filters.unlinked:
+        query = query.where(
+            ~exists().where(observation_improvement.c.observation_id == Observation.id)
+        )
+    return query
+
+
+def list_observations(
+    session: Session, filters: ObservationFilters, per_page: int = PER_PAGE
+) -> ObservationPage:
+    """Newest reports first, filtered and paginated, with their links loaded in one go."""
+    total = session.scalar(_filtered(select(func.count(Observation.id)), filters)) or 0
+    pages = max(1, math.ceil(total / per_page))
+    page = min(max(1, filters.page), pages)
+    observations = session.scalars(
+        _filtered(select(Observation), filters)
+        .options(
+            selectinload(Observation.area),
+            selectinload(Observation.reporter),
+            selectinload(Observation.improvements),
+            selectinload(Observation.root_causes),
+        )
+        .order_by(Observation.observed_at.desc(), Observation.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    rows = [
+        ObservationRow(
+            id=o.id,
+            observed_at=o.observed_at,
+            area_name=o.area.name,
+            area_slug=o.area.slug,
+            team_id=o.area.team_id,
+            waste=o.waste,
+            description=o.description,
+            minutes_lost=o.minutes_lost,
+            frequency=o.frequency,
+            reporter_name=o.reporter.display_name if o.reporter else None,
+            has_photo=o.has_photo,
+            cards=[
+                LinkedCard(id=c.id, title=c.title, column=c.board_column)
+                for c in sorted(o.improvements, key=lambda c: c.id)
+            ],
+            root_causes=[
+                LinkedRootCause(id=r.id, problem=r.problem)
+                for r in sorted(o.root_causes, key=lambda r: r.id)
+            ],
+        )
+        for o in observations
+    ]
+    return ObservationPage(rows=rows, page=page, pages=pages, total=total)
+
+
+@dataclass(frozen=True)
+class CardChoice:
+    """An open card someone can link a report to."""
+
+    id: int
+    title: str
+    team_id: int
+    team: str
+
+
+def open_cards(session: Session) -> list[CardChoice]:
+    """Cards not yet done, by team then newest first, for the 'link to a card' pickers."""
+    rows = session.execute(
+        select(Improvement.id, Improvement.title, Team.id, Team.name)
+        .join(Team, Improvement.team_id == Team.id)
+        .where(Improvement.board_column != BoardColumn.DONE)
+        .order_by(Team.name, Improvement.created_at.desc(), Improvement.id.desc())
+    ).all()
+    return [CardChoice(id=r[0], title=r[1], team_id=r[2], team=r[3]) for r in rows]
+
+
+def cards_for_team(cards: list[CardChoice], team_id: int | None) -> list[CardChoice]:
+    """The cards of the area's team, or every card when the area has no team."""
+    if team_id is None:
+        return cards
+    return [c for c in cards if c.team_id == team_id]
+
+
+@dataclass(frozen=True)
+class RootCauseChoice:
+    """A five-whys record someone can link a report to."""
+
+    id: int
+    problem: str
+
+
+def root_cause_choices(session: Session, limit: int = 200) -> list[RootCauseChoice]:
+    """The newest five-whys records, for the 'link to a five whys' picker."""
+    rows = session.execute(
+        select(RootCause.id, RootCause.problem)
+        .order_by(RootCause.created_at.desc(), RootCause.id.desc())
+        .limit(limit)
+    ).all()
+    return [RootCauseChoice(id=r[0], problem=r[1]) for r in rows]
+
+
+def get_observation(session: Session, observation_id: int) -> Observation | None:
+    """The observation with this id, or None."""
+    return session.get(Observation, observation_id)
+
+
+def link_to_improvement(session: Session, observation: Observation, improvement_id: int) -> None:
+    """Link the report to an existing card (linking twice is harmless)."""
+    card = session.get(Improvement, improvement_id)
+    if card is None:
+        raise ObservationError("That improvement card no longer exists.")
+    if card not in observation.improvements:
+        observation.improvements.append(card)
+    session.flush()
+
+
+def link_to_root_cause(session: Session, observation: Observation, root_cause_id: int) -> None:
+    """Link the report to a five-whys record (linking twice is harmless)."""
+    record = session.get(RootCause, root_cause_id)
+    if record is None:
+        raise ObservationError("That five-whys record no longer exists.")
+    if record not in observation.root_causes:
+        observation.root_causes.append(record)
+    session.flush()
+
+
+def title_from_description(description: str, limit: int = TITLE_LENGTH) -> str:
+    """The first sentence of a description, cut at a word to at most `limit` characters."""
+    text = " ".join(description.split())
+    match = re.match(r"(.+?[.!?])(\s|$)", text)
+    sentence = match[1] if match else text
+    if len(sentence) <= limit:
+        return sentence
+    cut = sentence[: limit - 1].rsplit(" ", 1)[0] or sentence[: limit - 1]
+    return cut.rstrip(",;:") + "…"
+
+
+def improvement_from_observation(
+    session: Session, observation: Observation, *, created_by: User | None
+) -> Improvement:
+    """A new Ideas card pre-filled from the report, for the area's team (or the first team)."""
+    team = observation.area.team or session.scalar(select(Team).order_by(Team.name).limit(1))
+    if team is None:
+        raise ObservationError("There is no team yet to own the card. Ask a lead to add one.")
+    return create_improvement(
+        session,
+        title=title_from_description(observation.description),
+        team=team,
+        created_by=created_by,
+        observations=[observation],
+        problem=observation.description,
+        waste=observation.waste,
+        area=observation.area,
+    )
+
+
+def photo_bytes(
+    session: Session, observation_id: int, *, thumbnail: bool = False
+) -> tuple[bytes, str] | None:
+    """The stored photo (or its thumbnail) and its Content-Type, or None when there is none."""
+    column = Observation.photo_thumb if thumbnail else Observation.photo
+    row = session.execute(
+        select(column, Observation.photo_type).where(Observation.id == observation_id)
+    ).first()
+    if row is None or row[0] is None or row[1] is None:
+        return None
+    return bytes(row[0]), row[1]
+
+
+def default_area(person: User | None) -> Area | None:
+    """The area a kiosk tablet is bound to; people choose their own."""
+    if person is not None and person.role is Role.KIOSK:
+        return person.area
+    return None
+
+
+def anonymous_by_default(person: User | None) -> bool:
+    """Kiosk tablets and signed-out reports carry no name unless someone asks for it."""
+    return person is None or person.role is Role.KIOSK
