@@ -41,16 +41,22 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from kaizen import models  # noqa: F401  (registers every table on the metadata)
     from kaizen.accounts.views import bp as accounts_bp
+    from kaizen.board.views import bp as board_bp
     from kaizen.cli import register_commands
+    from kaizen.improvements.views import bp as improvements_bp
     from kaizen.learning.views import bp as learning_bp
     from kaizen.main.views import bp as main_bp
     from kaizen.observations.views import bp as observations_bp
     from kaizen.root_causes.views import bp as root_causes_bp
+    from kaizen.teams.views import bp as teams_bp
     from kaizen.web import register_web_helpers
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(board_bp)
     app.register_blueprint(observations_bp)
+    app.register_blueprint(improvements_bp)
+    app.register_blueprint(teams_bp)
     app.register_blueprint(root_causes_bp)
     app.register_blueprint(learning_bp)
     register_web_helpers(app)

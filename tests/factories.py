@@ -111,3 +111,36 @@ def sign_in(client: Any, user: User, password: str = "correct horse") -> None:
     """Sign the test client in as `user` (made by make_user, whose default password this is)."""
     response = client.post("/login", data={"username": user.username, "password": password})
     assert response.status_code == 302, response.get_data(as_text=True)
+
+
+def make_column_limit(session: Session, team: Team, **overrides: Any) -> Any:
+    """A soft WIP limit of 3 on the team's Do column."""
+    from kaizen.models import ColumnLimit, WipMode
+
+    values: dict[str, Any] = {"board_column": BoardColumn.DO, "wip_limit": 3, "mode": WipMode.SOFT}
+    values.update(overrides)
+    limit = ColumnLimit(team=team, **values)
+    session.add(limit)
+    session.flush()
+    return limit
+
+
+def make_moved_improvement(
+    session: Session,
+    path: list[tuple[BoardColumn, datetime]],
+    created_at: datetime | None = None,
+    **overrides: Any,
+) -> Improvement:
+    """A card created in Ideas that then moved along `path` [(column, when), ...]."""
+    outcome = overrides.pop("outcome", None)
+    card = make_improvement(session, created_at=created_at or path[0][1], **overrides)
+    previous = card.board_column
+    for column, moved_at in path:
+        session.add(
+            CardMove(improvement=card, from_column=previous, to_column=column, moved_at=moved_at)
+        )
+        previous = column
+    card.board_column = previous
+    card.outcome = outcome
+    session.flush()
+    return card

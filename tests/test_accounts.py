@@ -145,3 +145,16 @@ def test_create_user_command_refuses_a_taken_username(
     session.commit()
     result = runner.invoke(args=["create-user", "ANA", "--password", "long-enough"])
     assert "is taken" in result.output
+
+
+def test_an_htmx_request_after_the_session_ended_asks_for_a_whole_page_sign_in(
+    app: Flask, session: Session
+) -> None:
+    @app.post("/members-only")
+    @require_role(Role.MEMBER)
+    def members_only() -> str:
+        return "ok"
+
+    response = app.test_client().post("/members-only", headers={"HX-Request": "true"})
+    assert response.headers["HX-Redirect"].startswith("/login?next=/members-only")
+    assert "<form" not in response.get_data(as_text=True)

@@ -209,3 +209,16 @@ def test_nobody_is_ranked_on_the_learning_hub(client: FlaskClient, session: Sess
     session.commit()
     page = client.get("/learning").get_data(as_text=True).lower()
     assert "top " not in page and "rank" not in page and "leaderboard" not in page
+
+
+def test_the_new_card_form_asks_for_similar_earlier_experiments(
+    client: FlaskClient, session: Session
+) -> None:
+    member = make_user(session)
+    session.commit()
+    from tests.factories import sign_in
+
+    sign_in(client, member)
+    page = client.get("/improvements/new").get_data(as_text=True)
+    assert 'id="tried-elsewhere-slot"' in page
+    assert 'hx-get="/learning/similar"' in page

@@ -6,10 +6,11 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import abort
+from flask import abort, request, url_for
+from flask_htmx.responses import HTMXResponseClientRedirect
 from flask_login import current_user
 
-from kaizen.extensions import login
+from kaizen.extensions import htmx, login
 from kaizen.models import Role
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -22,6 +23,12 @@ def require_role(role: Role) -> Callable[[F], F]:
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             if not current_user.is_authenticated:
+                if htmx and not htmx.boosted:
+                    # A partial swap must not put the sign-in page inside the board:
+                    # ask htmx to load it as a whole page instead.
+                    return HTMXResponseClientRedirect(
+                        url_for(login.login_view or "accounts.login_page", next=request.full_path)
+                    )
                 return login.unauthorized()
             if not current_user.can(role):
                 abort(403)

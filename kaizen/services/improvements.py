@@ -1,14 +1,33 @@
-"""Creating improvement cards. Every card starts with its creation logged as a card move."""
+"""Improvement cards: creating them (creation is logged as the first card move), reading one
+card with everything about it, and editing it safely against concurrent changes."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
-from kaizen.models import BoardColumn, CardMove, Improvement, Observation, Team, User, utcnow
+from kaizen.models import (
+    Area,
+    BlockPeriod,
+    BoardColumn,
+    CardMove,
+    Improvement,
+    Observation,
+    Outcome,
+    Reflection,
+    Role,
+    RootCause,
+    RootCauseStatus,
+    Team,
+    User,
+    Waste,
+    utcnow,
+)
 
 
 def next_position(session: Session, team_id: int, column: BoardColumn) -> int:
@@ -56,3 +75,407 @@ def create_improvement(
     )
     session.flush()
     return card
+
+
+# --------------------------------------------------------------------------------------
+# One card, everything about it: reading it for its page, editing it safely.
+# --------------------------------------------------------------------------------------
+
+STALE_MESSAGE = (
+    "Someone changed this card while you were editing. Here is the latest; "
+    "your text is below so you can re-apply it."
+)
+TITLE_MAX = 200
+ROOT_CAUSE_STATUS_LABELS = {
+    RootCauseStatus.OPEN: "Open — still digging",
+    RootCauseStatus.COUNTERMEASURE: "Countermeasure chosen",
+    RootCauseStatus.VERIFIED: "Verified",
+}
+# The fields of a card people edit in place (team, owner and area by id).
+EDITABLE_FIELDS = frozenset(
+    {
+        "title",
+        "problem",
+        "countermeasure",
+        "team_id",
+        "area_id",
+        "waste",
+        "owner_id",
+        "expected_minutes_per_week",
+        "expected_cost",
+        "actual_minutes_per_week",
+        "actual_cost",
+    }
+)
+_NOT_NEGATIVE = (
+    "expected_minutes_per_week",
+    "expected_cost",
+    "actual_minutes_per_week",
+    "actual_cost",
+)
+
+
+class StaleCard(Exception):
+    """The card changed after the edit's form was loaded; nothing was written."""
+
+    def __init__(self, improvement_id: int) -> None:
+        super().__init__(STALE_MESSAGE)
+        self.improvement_id = improvement_id
+
+
+class CardInputError(ValueError):
+    """An edit breaks a rule; `errors` maps each field name to a plain-words message."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class MoveEntry:
+    """One line of a card's move history, ready to show."""
+
+    from_label: str | None
+    to_label: str
+    by: str
+    at: datetime
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class BlockEntry:
+    """One blocked period of a card, ready to show."""
+
+    started_at: datetime
+    ended_at: datetime | None
+    reason: str
+    by: str
+    duration: str
+
+
+@dataclass(frozen=True)
+class CardPage:
+    """Everything the card page shows, loaded in a fixed number of queries."""
+
+    card: Improvement
+    history: list[MoveEntry]
+    blocks: list[BlockEntry]
+    observations: list[Observation]
+    root_causes: list[RootCause]
+    is_done: bool
+    outcome_text: str | None
+    asks_for_reflection: bool
+
+
+def describe_duration(span: timedelta) -> str:
+    """A short human duration: '45 min', '5 h 10 min', '3 days 4 h'."""
+    minutes = max(0, int(span.total_seconds() // 60))
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        day_text = "1 day" if days == 1 else f"{days} days"
+        return f"{day_text} {hours} h" if hours else day_text
+    if hours:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    return f"{minutes} min"
+
+
+def outcome_text(outcome: Outcome | None) -> str | None:
+    """How a finished card's outcome reads: both outcomes are finished work."""
+    if outcome is Outcome.ADOPTED:
+        return "Adopted"
+    if outcome is Outcome.NOT_ADOPTED:
+        return "Not adopted — a finished experiment that teaches"
+    return None
+
+
+def load_card(session: Session, improvement_id: int) -> Improvement | None:
+    """The card with everything its page shows eager-loaded (no query per row)."""
+    return session.scalar(
+        select(Improvement)
+        .where(Improvement.id == improvement_id)
+        .options(
+            joinedload(Improvement.team),
+            joinedload(Improvement.area),
+            joinedload(Improvement.owner),
+            joinedload(Improvement.created_by),
+            selectinload(Improvement.moves).joinedload(CardMove.moved_by),
+            selectinload(Improvement.block_periods),
+            selectinload(Improvement.observations).joinedload(Observation.area),
+            selectinload(Improvement.observations).joinedload(Observation.reporter),
+            selectinload(Improvement.root_causes).selectinload(RootCause.steps),
+            selectinload(Improvement.reflection).joinedload(Reflection.author),
+        )
+        .execution_options(populate_existing=True)
+    )
+
+
+def card_page(
+    session: Session, improvement_id: int, now: datetime | None = None
+) -> CardPage | None:
+    """The card page's content: the card, its history, blocks, observations and five whys."""
+    card = load_card(session, improvement_id)
+    if card is None:
+        return None
+    now = now or utcnow()
+    blocker_ids = {p.blocked_by_id for p in card.block_periods if p.blocked_by_id is not None}
+    names: dict[int, str] = {}
+    if blocker_ids:
+        rows = session.execute(select(User.id, User.display_name).where(User.id.in_(blocker_ids)))
+        names = {user_id: name for user_id, name in rows}
+    history = [
+        MoveEntry(
+            from_label=move.from_column.label if move.from_column else None,
+            to_label=move.to_column.label,
+            by=move.moved_by.display_name if move.moved_by else "—",
+            at=move.moved_at,
+            reason=move.reason,
+        )
+        for move in card.moves
+    ]
+    blocks = [
+        BlockEntry(
+            started_at=period.started_at,
+            ended_at=period.ended_at,
+            reason=period.reason,
+            by=names.get(period.blocked_by_id, "—") if period.blocked_by_id else "—",
+            duration=describe_duration((period.ended_at or now) - period.started_at),
+        )
+        for period in card.block_periods
+    ]
+    is_done = card.board_column is BoardColumn.DONE
+    return CardPage(
+        card=card,
+        history=history,
+        blocks=blocks,
+        observations=sorted(card.observations, key=lambda o: o.observed_at, reverse=True),
+        root_causes=sorted(card.root_causes, key=lambda r: r.created_at),
+        is_done=is_done,
+        outcome_text=outcome_text(card.outcome),
+        asks_for_reflection=is_done and card.reflection is None,
+    )
+
+
+def team_member_choices(
+    session: Session, team_id: int, keep: User | None = None
+) -> list[tuple[int, str]]:
+    """(id, name) of the active people in a team, plus `keep` (a current owner elsewhere)."""
+    people = session.execute(
+        select(User.id, User.display_name)
+        .where(User.team_id == team_id, User.active.is_(True), User.role != Role.KIOSK)
+        .order_by(User.display_name)
+    )
+    choices = [(person_id, name) for person_id, name in people]
+    if keep is not None and keep.id not in {pid for pid, _ in choices}:
+        choices.append((keep.id, keep.display_name))
+    return choices
+
+
+def team_choices(session: Session) -> list[tuple[int, str]]:
+    """(id, name) of every team, by name."""
+    rows = session.execute(select(Team.id, Team.name).order_by(Team.name))
+    return [(team_id, name) for team_id, name in rows]
+
+
+def area_choices(session: Session) -> list[tuple[int, str]]:
+    """(id, name) of every area, by name."""
+    rows = session.execute(select(Area.id, Area.name).order_by(Area.name))
+    return [(area_id, name) for area_id, name in rows]
+
+
+def _check_version(card: Improvement, expected_version: int) -> None:
+    """Refuse an edit made on an older version of the card."""
+    if card.version != expected_version:
+        raise StaleCard(card.id)
+
+
+def _flush_or_stale(session: Session, card: Improvement) -> None:
+    """Flush; a concurrent writer between our check and our UPDATE also counts as stale."""
+    improvement_id = card.id  # a failed flush expires the card
+    try:
+        session.flush()
+    except StaleDataError as error:
+        raise StaleCard(improvement_id) from error
+
+
+def validate_card_fields(changes: dict[str, Any]) -> dict[str, str]:
+    """The rule-breaking fields of an edit with a message each (empty when all is well)."""
+    errors: dict[str, str] = {}
+    if "title" in changes:
+        title = (changes["title"] or "").strip()
+        if not title:
+            errors["title"] = "Give the card a title."
+        elif len(title) > TITLE_MAX:
+            errors["title"] = f"Keep the title to {TITLE_MAX} characters or fewer."
+    for name in _NOT_NEGATIVE:
+        value = changes.get(name)
+        if value is not None and value < 0:
+            errors[name] = "Use 0 or more."
+    return errors
+
+
+def update_improvement(
+    session: Session,
+    card: Improvement,
+    *,
+    expected_version: int,
+    changes: dict[str, Any],
+    now: datetime | None = None,
+) -> Improvement:
+    """Apply edits to a card's fields, refusing a stale version and invalid values."""
+    unknown = set(changes) - EDITABLE_FIELDS
+    if unknown:
+        raise ValueError(f"not editable here: {', '.join(sorted(unknown))}")
+    _check_version(card, expected_version)
+    errors = validate_card_fields(changes)
+    if errors:
+        raise CardInputError(errors)
+    values = dict(changes)
+    if "title" in values:
+        values["title"] = values["title"].strip()
+    for text_field in ("problem", "countermeasure"):
+        if text_field in values:
+            values[text_field] = (values[text_field] or "").strip()
+    new_team = values.get("team_id")
+    if new_team is not None and new_team != card.team_id:
+        # A card that changes team goes to the bottom of its column in the new team.
+        values["position"] = next_position(session, new_team, card.board_column)
+    changed = False
+    for name, value in values.items():
+        if getattr(card, name) != value:
+            setattr(card, name, value)
+            changed = True
+    if changed:
+        card.updated_at = now or utcnow()
+        _flush_or_stale(session, card)
+    return card
+
+
+def set_blocked(
+    session: Session,
+    card: Improvement,
+    *,
+    blocked: bool,
+    reason: str | None,
+    by_user: User | None,
+    expected_version: int,
+    now: datetime | None = None,
+) -> Improvement:
+    """Block a card (opening a blocked period) or unblock it (closing the open one)."""
+    _check_version(card, expected_version)
+    now = now or utcnow()
+    reason = (reason or "").strip()
+    open_periods = [p for p in card.block_periods if p.ended_at is None]
+    if blocked:
+        if not reason:
+            raise CardInputError({"blocked_reason": "Say what the card is waiting for."})
+        if card.blocked and card.blocked_reason == reason and open_periods:
+            return card
+        if open_periods:
+            # Still the same stop; its reason is simply said better now.
+            open_periods[-1].reason = reason
+        else:
+            session.add(
+                BlockPeriod(
+                    improvement=card,
+                    started_at=now,
+                    reason=reason,
+                    blocked_by_id=by_user.id if by_user else None,
+                )
+            )
+        card.blocked = True
+        card.blocked_reason = reason
+    else:
+        if not card.blocked and not open_periods:
+            return card
+        for period in open_periods:
+            period.ended_at = max(now, period.started_at)
+        card.blocked = False
+        card.blocked_reason = None
+    card.updated_at = now
+    _flush_or_stale(session, card)
+    return card
+
+
+def save_reflection(
+    session: Session,
+    card: Improvement,
+    *,
+    learnt: str,
+    take_forward: str,
+    do_differently: str,
+    anonymous: bool,
+    author: User | None,
+    expected_version: int,
+    now: datetime | None = None,
+) -> Reflection:
+    """Write or rewrite a finished card's reflection; anonymous keeps no author at all."""
+    _check_version(card, expected_version)
+    if card.board_column is not BoardColumn.DONE:
+        raise CardInputError({"answers": "Reflections are written once the card is in Done."})
+    answers = [(text or "").strip() for text in (learnt, take_forward, do_differently)]
+    if not any(answers):
+        raise CardInputError({"answers": "Answer at least one of the three questions."})
+    now = now or utcnow()
+    reflection = card.reflection
+    if reflection is None:
+        reflection = Reflection(improvement=card, created_at=now)
+        session.add(reflection)
+    reflection.learnt, reflection.take_forward, reflection.do_differently = answers
+    reflection.author_id = None if anonymous or author is None else author.id
+    reflection.updated_at = now
+    # Touching the card bumps its version, so two people editing the reflection at
+    # once find out instead of overwriting each other.
+    card.updated_at = now
+    _flush_or_stale(session, card)
+    return reflection
+
+
+def unlink_observation(session: Session, card: Improvement, observation_id: int) -> bool:
+    """Remove the link between a card and an observation; False when there was none."""
+    for observation in card.observations:
+        if observation.id == observation_id:
+            card.observations.remove(observation)
+            session.flush()
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class NewCardDefaults:
+    """What the new-card form starts with, from ?team= and ?observation=."""
+
+    team_id: int | None = None
+    area_id: int | None = None
+    waste: Waste | None = None
+    problem: str = ""
+    observation_id: int | None = None
+
+
+def new_card_defaults(
+    session: Session,
+    *,
+    team_slug: str | None,
+    observation_id: int | None,
+    user: User | None,
+) -> NewCardDefaults:
+    """Pre-fill a new card from a team slug, an observation, or the person's own team."""
+    team_id = session.scalar(select(Team.id).where(Team.slug == team_slug)) if team_slug else None
+    observation = session.get(Observation, observation_id) if observation_id else None
+    if observation is None:
+        return NewCardDefaults(team_id=team_id or (user.team_id if user else None))
+    return NewCardDefaults(
+        team_id=team_id or observation.area.team_id or (user.team_id if user else None),
+        area_id=observation.area_id,
+        waste=observation.waste,
+        problem=observation.description,
+        observation_id=observation.id,
+    )
+
+
+def observation_or_none(session: Session, observation_id: Any) -> Observation | None:
+    """The observation with this id (as typed in a form), or None."""
+    try:
+        return session.get(Observation, int(observation_id)) if observation_id else None
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,1 @@
+"""The kanban board: swimlanes per team, moves by drag or button, live sync by polling."""

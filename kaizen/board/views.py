@@ -1,0 +1,239 @@
+"""The board pages (`/board`, `/board/<team-slug>`), their cheap poll, and card moves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    request,
+    url_for,
+)
+from flask_htmx import make_response as htmx_response
+from flask_login import current_user
+
+from kaizen.accounts.access import require_role
+from kaizen.board.forms import MoveForm
+from kaizen.extensions import db
+from kaizen.models import BoardColumn, Outcome, Role, utcnow
+from kaizen.services.board import Board, TeamNotFound, board_token, build_board
+from kaizen.services.moves import (
+    CardNotFound,
+    InvalidMove,
+    MoveResult,
+    OutcomeRequired,
+    SoftLimitNeedsReason,
+    StaleVersion,
+    WipLimitExceeded,
+    move_card,
+)
+from kaizen.web import is_partial_request, render_page_or_fragment, vary_on_htmx
+
+bp = Blueprint("board", __name__)
+
+# How often an open board asks whether anything changed.
+POLL_SECONDS = 3
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A message above the board after a move: kind is success, warning or error."""
+
+    text: str
+    kind: str = "success"
+    link_url: str | None = None
+    link_text: str | None = None
+
+
+@dataclass(frozen=True)
+class MoveDialog:
+    """The small form that asks for what a move still needs: a reason or an outcome."""
+
+    kind: str  # "reason" or "outcome"
+    card_id: int
+    column: BoardColumn
+    message: str
+    form: MoveForm
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which board a person is looking at: one team or all, TV or not, all of Done or not."""
+
+    team_slug: str | None
+    tv: bool = False
+    all_done: bool = False
+
+    def url(self, **extra: Any) -> str:
+        """The address of this board (plus extra query arguments)."""
+        args: dict[str, Any] = {"team_slug": self.team_slug, **extra}
+        if self.tv:
+            args["display"] = "tv"
+        if self.all_done:
+            args["done"] = "all"
+        return url_for("board.board", **args)
+
+
+def _endpoint_url(endpoint: str, value: object, **query: Any) -> str | None:
+    """URL of another feature's page about one thing, or None while that page does not exist."""
+    if endpoint not in current_app.view_functions:
+        return None
+    rule = next(current_app.url_map.iter_rules(endpoint))
+    names = list(rule.arguments)
+    return url_for(endpoint, **({names[0]: value} if names else {}), **query)
+
+
+def _can_move() -> bool:
+    """Members and up move cards; viewers, kiosks and signed-out screens only watch."""
+    return bool(current_user.is_authenticated and current_user.can(Role.MEMBER))
+
+
+def _render(scope: Scope, status: int = 200, **context: Any) -> Response:
+    """Build the board for this scope and render it as a page or, for htmx, as the fragment."""
+    try:
+        board = build_board(db.session, utcnow(), scope.team_slug, scope.all_done)
+    except TeamNotFound:
+        abort(404)
+    can_move = _can_move() and not scope.tv
+    is_lead = bool(current_user.is_authenticated and current_user.can(Role.LEAD))
+    response = render_page_or_fragment(
+        "board/page.html",
+        "board/_board.html",
+        status=status,
+        board=board,
+        scope=scope,
+        tv=scope.tv,
+        can_move=can_move,
+        heading=_heading(board),
+        page_url=scope.url(),
+        poll_url=scope.url(since=board.token),
+        poll_seconds=POLL_SECONDS,
+        detail_urls={
+            card.id: _endpoint_url("improvements.detail", card.id)
+            for lane in board.lanes
+            for column in lane.columns
+            for card in column.cards
+        },
+        new_urls={
+            lane.slug: _endpoint_url("improvements.new", None, team=lane.slug)
+            for lane in board.lanes
+        }
+        if can_move
+        else {},
+        settings_urls={
+            lane.slug: _endpoint_url("teams.settings", lane.slug) for lane in board.lanes
+        }
+        if is_lead and not scope.tv
+        else {},
+        **context,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _heading(board: Board) -> str:
+    """The board's title: the team's name, or 'All teams'."""
+    if board.team_slug and board.lanes:
+        return f"{board.lanes[0].name} board"
+    return "Improvement board"
+
+
+@bp.get("/board")
+@bp.get("/board/<team_slug>")
+def board(team_slug: str | None = None) -> Response:
+    """The kanban board of every team (one swimlane each) or of one team.
+
+    A poll from an open board sends `since=<token>`: unchanged boards get an empty 204.
+    """
+    scope = Scope(
+        team_slug=team_slug,
+        tv=request.args.get("display") == "tv",
+        all_done=request.args.get("done") == "all",
+    )
+    since = request.args.get("since")
+    if since and is_partial_request() and since == board_token(db.session, utcnow(), team_slug):
+        response = make_response("", 204)
+        response.headers["Cache-Control"] = "no-store"
+        return vary_on_htmx(response)
+    return _render(scope)
+
+
+def _scope_from(form: MoveForm) -> Scope:
+    """The board the move came from, so the answer redraws that board."""
+    return Scope(team_slug=form.board.data or None, all_done=form.done.data == "all")
+
+
+@bp.post("/board/cards/<int:card_id>/move")
+@require_role(Role.MEMBER)
+def move(card_id: int) -> Response:
+    """Move a card; answer with the redrawn board (htmx) or a redirect back to it."""
+    form = MoveForm()
+    scope = _scope_from(form)
+    if not form.validate():
+        notice = Notice("That move could not be read. Please reload the board and try.", "error")
+        return _refused(scope, card_id, 422, "invalid", notice=notice)
+    column = BoardColumn(form.to_column.data)
+    try:
+        result = move_card(
+            db.session,
+            card_id,
+            column,
+            form.position.data,
+            form.version.data or 0,
+            current_user._get_current_object(),
+            reason=form.reason.data,
+            outcome=Outcome(form.outcome.data) if form.outcome.data else None,
+        )
+    except StaleVersion as refused:
+        return _refused(scope, card_id, 409, "stale", notice=Notice(refused.message, "warning"))
+    except CardNotFound as refused:
+        return _refused(scope, card_id, 409, "gone", notice=Notice(refused.message, "warning"))
+    except (SoftLimitNeedsReason, OutcomeRequired) as refused:
+        kind = "reason" if isinstance(refused, SoftLimitNeedsReason) else "outcome"
+        if kind == "reason" and form.reason.data is not None:
+            form.reason.errors = [*form.reason.errors, "Please say briefly why."]
+        dialog = MoveDialog(kind, card_id, column, refused.message, form)
+        return _refused(scope, card_id, 422, kind, dialog=dialog)
+    except (WipLimitExceeded, InvalidMove) as refused:
+        return _refused(scope, card_id, 422, "limit", notice=Notice(refused.message, "error"))
+    return _moved(scope, result)
+
+
+def _refused(scope: Scope, card_id: int, status: int, why: str, **context: Any) -> Response:
+    """Redraw the board with why the move did not happen (the card stays where it was)."""
+    response = _render(scope, status=status, **context)
+    return htmx_response(response, trigger={"card-move-refused": {"card": card_id, "why": why}})
+
+
+def _moved(scope: Scope, result: MoveResult) -> Response:
+    """After a move: the redrawn board for htmx, a redirect with a flash otherwise."""
+    notice = _success_notice(result)
+    if not is_partial_request():
+        flash(notice.text, "success")
+        return redirect(scope.url())
+    response = _render(scope, notice=notice)
+    return htmx_response(
+        response,
+        trigger={"card-moved": {"card": result.card_id, "to": result.to_column.value}},
+    )
+
+
+def _success_notice(result: MoveResult) -> Notice:
+    """What the person reads after a move; Done invites the reflection."""
+    if result.finished and result.outcome is not None:
+        return Notice(
+            f"“{result.title}” is finished: {result.outcome.label.lower()}. "
+            "Both outcomes teach — write the reflection while it is fresh.",
+            link_url=_endpoint_url("improvements.detail", result.card_id, _anchor="reflection"),
+            link_text="Write the reflection",
+        )
+    if not result.column_changed:
+        return Notice(f"“{result.title}” reordered in {result.to_column.label}.")
+    return Notice(f"“{result.title}” moved to {result.to_column.label}.")

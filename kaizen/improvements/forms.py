@@ -1,0 +1,227 @@
+"""Forms of the card page: one per section edited in place, and the new-card form."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DecimalField,
+    Field,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+from wtforms.widgets import HiddenInput
+
+from kaizen.models import Waste
+from kaizen.services.improvements import TITLE_MAX
+
+try:  # WTForms 3.3 declares options as SelectChoice; plain tuples go away in 3.4.
+    from wtforms import SelectChoice
+except ImportError:  # pragma: no cover - WTForms before 3.3
+    SelectChoice = None
+
+
+def choice(value: Any, label: str) -> Any:
+    """One option of a select or radio group, in the form this WTForms version expects."""
+    return SelectChoice(value, label) if SelectChoice is not None else (value, label)
+
+
+def optional_int(value: Any) -> int | None:
+    """Coerce a select's value to an id, or None for the blank choice."""
+    if value in (None, "", "None"):
+        return None
+    return int(value)
+
+
+def optional_waste(value: Any) -> Waste | None:
+    """Coerce a select's value to a waste, or None for the blank choice."""
+    if value in (None, "", "None"):
+        return None
+    return Waste(value)
+
+
+class WholeNumberField(IntegerField):
+    """An integer field whose error speaks plainly."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        """Read a whole number, or leave a clear message (the typed text is kept)."""
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError("Enter a whole number, like 30.") from error
+
+
+class MoneyField(DecimalField):
+    """An amount of money, with at most two decimal places."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        """Read an amount like 120 or 120.50, or leave a clear message."""
+        if not valuelist or not str(valuelist[0]).strip():
+            self.data = None
+            return
+        try:
+            self.data = Decimal(str(valuelist[0]).strip().replace(",", ""))
+        except InvalidOperation as error:
+            self.data = None
+            raise ValueError("Enter an amount, like 250 or 99.50.") from error
+        if self.data.as_tuple().exponent < -2:  # type: ignore[operator]
+            raise ValueError("Use at most two decimal places.")
+
+
+NOT_NEGATIVE = NumberRange(min=0, message="Use 0 or more.")
+TITLE_VALIDATORS = [
+    DataRequired(message="Give the card a title."),
+    Length(max=TITLE_MAX, message=f"Keep the title to {TITLE_MAX} characters or fewer."),
+]
+
+
+def waste_choices() -> list[tuple[str, str]]:
+    """The eight wastes for a select, after a blank 'not chosen' choice."""
+    return [choice("", "— not chosen —")] + [
+        choice(w.value, f"{w.info.icon} {w.label}") for w in Waste
+    ]
+
+
+def with_blank(choices: Sequence[tuple[int, str]], blank: str) -> list[tuple[Any, str]]:
+    """Id choices for a select, after a blank choice with the given label."""
+    return [choice("", blank), *(choice(value, label) for value, label in choices)]
+
+
+class VersionedForm(FlaskForm):
+    """Every edit form carries the card version it was loaded from."""
+
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+
+
+class TitleForm(VersionedForm):
+    """The card's title."""
+
+    title = StringField("Title", validators=TITLE_VALIDATORS)
+
+
+class DetailsForm(VersionedForm):
+    """Problem, countermeasure and who and where the card belongs to."""
+
+    problem = TextAreaField("Problem", validators=[Optional()])
+    countermeasure = TextAreaField("Proposed countermeasure", validators=[Optional()])
+    team_id = SelectField("Team", coerce=int, validators=[InputRequired()])
+    area_id = SelectField("Area", coerce=optional_int, validators=[Optional()])
+    waste = SelectField("Waste", coerce=optional_waste, validators=[Optional()])
+    owner_id = SelectField("Owner", coerce=optional_int, validators=[Optional()])
+
+    def set_choices(
+        self,
+        teams: Sequence[tuple[int, str]],
+        areas: Sequence[tuple[int, str]],
+        people: Sequence[tuple[int, str]],
+    ) -> None:
+        """Fill the selects from the database's teams, areas and the team's people."""
+        self.team_id.choices = [choice(value, label) for value, label in teams]
+        self.area_id.choices = with_blank(areas, "— no area —")
+        self.waste.choices = waste_choices()
+        self.owner_id.choices = with_blank(people, "— nobody yet —")
+
+    def changes(self) -> dict[str, Any]:
+        """The edited values, keyed by card field."""
+        return {
+            "problem": self.problem.data or "",
+            "countermeasure": self.countermeasure.data or "",
+            "team_id": self.team_id.data,
+            "area_id": self.area_id.data,
+            "waste": self.waste.data,
+            "owner_id": self.owner_id.data,
+        }
+
+
+class BenefitForm(VersionedForm):
+    """Expected and actual benefit: minutes a week saved and cost."""
+
+    expected_minutes_per_week = WholeNumberField(
+        "Expected minutes saved per week", validators=[Optional(), NOT_NEGATIVE]
+    )
+    expected_cost = MoneyField("Expected cost", validators=[Optional(), NOT_NEGATIVE])
+    actual_minutes_per_week = WholeNumberField(
+        "Actual minutes saved per week", validators=[Optional(), NOT_NEGATIVE]
+    )
+    actual_cost = MoneyField("Actual cost", validators=[Optional(), NOT_NEGATIVE])
+
+    def changes(self) -> dict[str, Any]:
+        """The edited values, keyed by card field."""
+        return {
+            "expected_minutes_per_week": self.expected_minutes_per_week.data,
+            "expected_cost": self.expected_cost.data,
+            "actual_minutes_per_week": self.actual_minutes_per_week.data,
+            "actual_cost": self.actual_cost.data,
+        }
+
+
+class BlockedForm(VersionedForm):
+    """Whether the card is blocked, and what it waits for."""
+
+    blocked = BooleanField("Blocked")
+    blocked_reason = TextAreaField("What is it waiting for?")
+
+    def validate_blocked_reason(self, field: Field) -> None:
+        """A blocked card says what it is waiting for."""
+        if self.blocked.data and not (field.data or "").strip():
+            raise ValidationError("Say what the card is waiting for.")
+
+
+class ReflectionForm(VersionedForm):
+    """The three questions of a finished improvement."""
+
+    learnt = TextAreaField("What have we learnt?")
+    take_forward = TextAreaField("What successes would we take forward?")
+    do_differently = TextAreaField("What would we do differently next time?")
+    anonymous = BooleanField("Reflect without my name")
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """At least one of the three questions needs an answer."""
+        valid = super().validate(extra_validators)
+        answers = (self.learnt.data, self.take_forward.data, self.do_differently.data)
+        if not any((answer or "").strip() for answer in answers):
+            self.learnt.errors = [
+                *self.learnt.errors,
+                "Answer at least one of the three questions.",
+            ]
+            return False
+        return valid
+
+
+class NewImprovementForm(FlaskForm):
+    """A new card: a title and a team are all it needs."""
+
+    title = StringField("Title", validators=TITLE_VALIDATORS)
+    team_id = SelectField(
+        "Team",
+        coerce=optional_int,
+        validators=[InputRequired("Choose the team whose board the card goes on.")],
+    )
+    problem = TextAreaField("Problem", validators=[Optional()])
+    countermeasure = TextAreaField("Proposed countermeasure", validators=[Optional()])
+    area_id = SelectField("Area", coerce=optional_int, validators=[Optional()])
+    waste = SelectField("Waste", coerce=optional_waste, validators=[Optional()])
+    observation_id = HiddenField()
+
+    def set_choices(
+        self, teams: Sequence[tuple[int, str]], areas: Sequence[tuple[int, str]]
+    ) -> None:
+        """Fill the selects from the database's teams and areas."""
+        self.team_id.choices = with_blank(teams, "— choose a team —")
+        self.area_id.choices = with_blank(areas, "— no area —")
+        self.waste.choices = waste_choices()

@@ -1,0 +1,381 @@
+"""One improvement card: its page, in-place edits of each section, and filing a new card."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+
+from kaizen.accounts.access import require_role
+from kaizen.extensions import db
+from kaizen.improvements.forms import (
+    BenefitForm,
+    BlockedForm,
+    DetailsForm,
+    NewImprovementForm,
+    ReflectionForm,
+    TitleForm,
+    optional_int,
+)
+from kaizen.models import BoardColumn, Outcome, Role, Team, User, utcnow
+from kaizen.services import improvements as cards
+from kaizen.web import is_partial_request, render_page_or_fragment, vary_on_htmx
+
+bp = Blueprint("improvements", __name__)
+
+PAGE = "improvements/detail.html"
+# Sections edited in place, and sections that only re-render (after an edit elsewhere).
+EDITABLE = ("title", "details", "benefit", "blocked", "reflection")
+READ_ONLY = ("history", "observations")
+CHANGED_EVENT = "card-changed"
+ANCHORS = {"reflection": "reflection"}
+
+
+def _can_edit() -> bool:
+    """Members and above edit cards; everyone else reads."""
+    return bool(current_user.is_authenticated and current_user.can(Role.MEMBER))
+
+
+def _me() -> User | None:
+    """The signed-in account as a model object (not the proxy), or None."""
+    return current_user._get_current_object() if current_user.is_authenticated else None
+
+
+def _moves_service() -> ModuleType | None:
+    """The board's move service, once it exists (it is built alongside this page)."""
+    try:
+        return importlib.import_module("kaizen.services.moves")
+    except ImportError:
+        return None
+
+
+def _root_cause_urls(page: cards.CardPage) -> dict[int, str]:
+    """Links to each five-whys record, when the five-whys pages exist."""
+    if "root_causes.detail" not in current_app.view_functions:
+        return {}
+    rules = list(current_app.url_map.iter_rules("root_causes.detail"))
+    if not rules[0].arguments:
+        return {}
+    argument = sorted(rules[0].arguments)[0]
+    return {rc.id: url_for("root_causes.detail", **{argument: rc.id}) for rc in page.root_causes}
+
+
+def _start_five_whys_url(page: cards.CardPage) -> str | None:
+    """Where a member starts a five whys for this card, when the five-whys pages exist."""
+    if not _can_edit() or "root_causes.new" not in current_app.view_functions:
+        return None
+    return url_for("root_causes.new", improvement=page.card.id)
+
+
+def _move_targets(page: cards.CardPage) -> list[tuple[str, str]]:
+    """(value, text) of each move button; none without the move service."""
+    if not _can_edit() or _moves_service() is None:
+        return []
+    targets = []
+    for column in BoardColumn:
+        if column is page.card.board_column:
+            continue
+        if column is BoardColumn.DONE:
+            targets += [(f"done:{o.value}", f"Finish — {o.label.lower()}") for o in Outcome]
+        else:
+            targets.append((column.value, f"Move to {column.label}"))
+    return targets
+
+
+def _load(improvement_id: int) -> cards.CardPage:
+    """The card page's content, or 404."""
+    page = cards.card_page(db.session, improvement_id, now=utcnow())
+    if page is None:
+        abort(404)
+    return page
+
+
+def _render(
+    page: cards.CardPage, section: str | None = None, status: int = 200, **extra: Any
+) -> Response:
+    """The full card page, or one section of it for an htmx partial request."""
+    context: dict[str, Any] = {
+        "detail": page,
+        "card": page.card,
+        "can_edit": _can_edit(),
+        "editing": None,
+        "form": None,
+        "conflict": False,
+        "board_url": url_for("board.board")
+        if "board.board" in current_app.view_functions
+        else None,
+        "root_cause_urls": _root_cause_urls(page),
+        "start_five_whys_url": _start_five_whys_url(page),
+        "move_targets": _move_targets(page),
+        "move_error": None,
+        "move_needs_reason": False,
+        "stale_message": cards.STALE_MESSAGE,
+        "root_cause_statuses": cards.ROOT_CAUSE_STATUS_LABELS,
+        **extra,
+    }
+    fragment = f"improvements/_{section}.html" if section else PAGE
+    return render_page_or_fragment(PAGE, fragment, status=status, **context)
+
+
+def _form_for(section: str, page: cards.CardPage) -> FlaskForm:
+    """The edit form of a section, filled from the request (POST) or from the card (GET)."""
+    card = page.card
+    if section == "title":
+        return TitleForm(obj=card)
+    if section == "details":
+        form = DetailsForm(obj=card)
+        form.set_choices(
+            cards.team_choices(db.session),
+            cards.area_choices(db.session),
+            cards.team_member_choices(db.session, card.team_id, keep=card.owner),
+        )
+        return form
+    if section == "benefit":
+        return BenefitForm(obj=card)
+    if section == "blocked":
+        form = BlockedForm(obj=card)
+        if request.method == "GET" and not card.blocked:
+            # The only reason to open this form on a free card is to block it.
+            form.blocked.data = True
+        return form
+    reflection = card.reflection
+    return ReflectionForm(
+        obj=reflection,
+        version=card.version,
+        anonymous=reflection is not None and reflection.author_id is None,
+    )
+
+
+def _save(section: str, page: cards.CardPage, form: Any) -> None:
+    """Hand the section's edit to its service (which checks the version)."""
+    card, version = page.card, form.version.data
+    if section == "title":
+        cards.update_improvement(
+            db.session, card, expected_version=version, changes={"title": form.title.data or ""}
+        )
+    elif section in ("details", "benefit"):
+        cards.update_improvement(db.session, card, expected_version=version, changes=form.changes())
+    elif section == "blocked":
+        cards.set_blocked(
+            db.session,
+            card,
+            blocked=bool(form.blocked.data),
+            reason=form.blocked_reason.data,
+            by_user=_me(),
+            expected_version=version,
+        )
+    else:
+        cards.save_reflection(
+            db.session,
+            card,
+            learnt=form.learnt.data or "",
+            take_forward=form.take_forward.data or "",
+            do_differently=form.do_differently.data or "",
+            anonymous=bool(form.anonymous.data),
+            author=_me(),
+            expected_version=version,
+        )
+
+
+def _attach_errors(form: FlaskForm, errors: dict[str, str]) -> None:
+    """Show a service's messages next to the form's fields (or its first field)."""
+    for name, message in errors.items():
+        field = form._fields.get(name) or next(
+            f for f in form if f.name not in ("version", "csrf_token")
+        )
+        field.errors = [*field.errors, message]
+
+
+def _saved(improvement_id: int, section: str, message: str) -> Response:
+    """After a save: the fresh section for htmx (and an event), or back to the page."""
+    if not is_partial_request():
+        flash(message, "success")
+        return redirect(
+            url_for(
+                ".detail",
+                improvement_id=improvement_id,
+                _anchor=ANCHORS.get(section, f"card-{section}"),
+            )
+        )
+    response = _render(_load(improvement_id), section)
+    response.headers["HX-Trigger"] = CHANGED_EVENT
+    return response
+
+
+SAVED_MESSAGES = {
+    "title": "Title saved.",
+    "details": "Card saved.",
+    "benefit": "Benefit saved.",
+    "blocked": "Blocked state saved.",
+    "reflection": "Thank you for reflecting — it is in the learning hub now.",
+}
+
+
+@bp.get("/improvements/<int:improvement_id>")
+def detail(improvement_id: int) -> Response:
+    """One card with everything about it."""
+    return _render(_load(improvement_id))
+
+
+@bp.get("/improvements/<int:improvement_id>/section/<section>")
+def section(improvement_id: int, section: str) -> Response:
+    """One section in read mode (Cancel, and refreshes after an edit elsewhere)."""
+    if section not in EDITABLE + READ_ONLY:
+        abort(404)
+    return _render(_load(improvement_id), section)
+
+
+@bp.route("/improvements/<int:improvement_id>/edit/<section>", methods=["GET", "POST"])
+@require_role(Role.MEMBER)
+def edit(improvement_id: int, section: str) -> Response:
+    """Edit one section in place: the form, then the saved section (409 when stale)."""
+    if section not in EDITABLE:
+        abort(404)
+    page = _load(improvement_id)
+    form = _form_for(section, page)
+    if request.method == "GET":
+        return _render(page, section, editing=section, form=form)
+    if not form.validate():
+        return _render(page, section, status=422, editing=section, form=form)
+    try:
+        _save(section, page, form)
+        db.session.commit()
+    except cards.StaleCard:
+        db.session.rollback()
+        page = _load(improvement_id)
+        # Keep what they typed; the next save applies it on top of the latest version.
+        form.version.data = page.card.version
+        form.version.raw_data = [str(page.card.version)]
+        return _render(page, section, status=409, editing=section, form=form, conflict=True)
+    except cards.CardInputError as error:
+        db.session.rollback()
+        _attach_errors(form, error.errors)
+        return _render(_load(improvement_id), section, status=422, editing=section, form=form)
+    return _saved(improvement_id, section, SAVED_MESSAGES[section])
+
+
+@bp.post("/improvements/<int:improvement_id>/observations/<int:observation_id>/unlink")
+@require_role(Role.MEMBER)
+def unlink_observation(improvement_id: int, observation_id: int) -> Response:
+    """Take an observation off this card (the observation itself stays)."""
+    page = _load(improvement_id)
+    if not cards.unlink_observation(db.session, page.card, observation_id):
+        abort(404)
+    db.session.commit()
+    return _saved(improvement_id, "observations", "Observation unlinked from this card.")
+
+
+@bp.post("/improvements/<int:improvement_id>/move")
+@require_role(Role.MEMBER)
+def move(improvement_id: int) -> Response:
+    """Move the card with the board's move service (WIP limits and versions checked there)."""
+    moves = _moves_service()
+    if moves is None:
+        abort(404)
+    target = request.form.get("to_column", "")
+    try:
+        column_code, _, outcome_code = target.partition(":")
+        to_column = BoardColumn(column_code)
+        outcome = Outcome(outcome_code) if outcome_code else None
+        version = int(request.form.get("version", ""))
+    except ValueError:
+        abort(400)
+    move_card: Callable[..., Any] = moves.move_card
+    try:
+        # The move service commits (or rolls back) on its own.
+        move_card(
+            db.session,
+            improvement_id,
+            to_column,
+            None,
+            version,
+            _me(),
+            reason=request.form.get("reason"),
+            outcome=outcome,
+        )
+    except moves.MoveRefused as refused:
+        status = 409 if isinstance(refused, moves.StaleVersion) else 422
+        return _render(
+            _load(improvement_id),
+            status=status,
+            move_error=refused.message,
+            move_needs_reason=isinstance(refused, moves.SoftLimitNeedsReason),
+            move_target=target,
+            move_target_label=_target_label(to_column, outcome),
+        )
+    return _saved(improvement_id, "blocked", f"Moved to {_target_label(to_column, outcome)}.")
+
+
+def _target_label(column: BoardColumn, outcome: Outcome | None) -> str:
+    """How a move target reads on its button: 'Plan', 'Done — adopted'."""
+    return f"{column.label} — {outcome.label.lower()}" if outcome else column.label
+
+
+@bp.route("/improvements/new", methods=["GET", "POST"])
+@require_role(Role.MEMBER)
+def new() -> Response:
+    """File a new idea: a title and a team are all it needs."""
+    if request.method == "GET":
+        try:
+            observation_id = optional_int(request.args.get("observation"))
+        except ValueError:
+            observation_id = None
+        defaults = cards.new_card_defaults(
+            db.session,
+            team_slug=request.args.get("team"),
+            observation_id=observation_id,
+            user=_me(),
+        )
+        form = NewImprovementForm(
+            team_id=defaults.team_id,
+            area_id=defaults.area_id,
+            waste=defaults.waste,
+            problem=defaults.problem,
+            observation_id=defaults.observation_id or "",
+        )
+    else:
+        form = NewImprovementForm()
+    form.set_choices(cards.team_choices(db.session), cards.area_choices(db.session))
+    if request.method == "GET" or not form.validate():
+        status = 200 if request.method == "GET" else 422
+        return render_page_or_fragment(
+            "improvements/new.html", "improvements/_new_form.html", status=status, form=form
+        )
+    team = db.session.get(Team, form.team_id.data)
+    if team is None:
+        abort(400)
+    observation = cards.observation_or_none(db.session, form.observation_id.data)
+    card = cards.create_improvement(
+        db.session,
+        title=form.title.data or "",
+        team=team,
+        created_by=_me(),
+        observations=[observation] if observation else [],
+        problem=(form.problem.data or "").strip(),
+        countermeasure=(form.countermeasure.data or "").strip(),
+        area_id=form.area_id.data,
+        waste=form.waste.data,
+    )
+    db.session.commit()
+    target = url_for(".detail", improvement_id=card.id)
+    if is_partial_request():
+        response = vary_on_htmx(make_response("", 200))
+        response.headers["HX-Redirect"] = target
+        return response
+    flash("Card added to the Ideas column. Thank you — ideas are cheap to file.", "success")
+    return redirect(target)

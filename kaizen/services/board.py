@@ -1,0 +1,442 @@
+"""The kanban board as ready-to-render values, and the change token that live sync polls.
+
+Flow numbers come from the card-move log: a card *starts* when it first reaches its team's
+cycle start column (or any column after it) and *finishes* when it first reaches Done.
+Ages and cycle times are counted in calendar days.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ScalarSelect, Select, case, func, or_, select, true
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from kaizen.models import (
+    Area,
+    BoardColumn,
+    CardMove,
+    ColumnLimit,
+    Improvement,
+    Observation,
+    Outcome,
+    RootCause,
+    Team,
+    Waste,
+    WipMode,
+    observation_improvement,
+    root_cause_improvement,
+)
+from kaizen.services.overview import month_start
+
+# Done shows the cards finished in this many days; older ones are a link away.
+DONE_WINDOW_DAYS = 30
+# Fewer finished cards than this make a percentile that means little: no age warnings yet.
+MIN_CYCLE_SAMPLES = 5
+
+COLUMNS = list(BoardColumn)
+
+
+class TeamNotFound(LookupError):
+    """No team has this slug."""
+
+
+@dataclass(frozen=True)
+class CardView:
+    """One card as the board shows it."""
+
+    id: int
+    title: str
+    version: int
+    column: BoardColumn
+    area_name: str | None
+    waste: Waste | None
+    owner_name: str | None
+    # Work-item age in days since the card started; None while it has not started.
+    age_days: int | None
+    # Days since the card was created (shown for cards that have not started).
+    days_since_created: int
+    # Days from start to finish, for cards in Done.
+    cycle_days: int | None
+    over_p85: bool
+    has_root_cause: bool
+    blocked: bool
+    blocked_reason: str | None
+    linked_observation_count: int
+    outcome: Outcome | None
+    finished_at: datetime | None
+    # The usual next step (the column after, or before for Done) gets its own button;
+    # the other columns are one tap further, behind "⋯".
+    primary_move: BoardColumn | None
+    other_columns: tuple[BoardColumn, ...]
+
+    @property
+    def show_root_cause_marker(self) -> bool:
+        """'No root cause yet' on started work; ideas are cheap and need no analysis yet."""
+        return not self.has_root_cause and self.column not in (BoardColumn.IDEAS, BoardColumn.DONE)
+
+
+@dataclass(frozen=True)
+class ColumnView:
+    """One column of one team's swimlane, with its WIP against its limit."""
+
+    column: BoardColumn
+    cards: list[CardView]
+    # Open cards in the column (for Done: the finished cards shown).
+    count: int
+    limit: int | None
+    mode: WipMode | None
+    # Done only: finished cards older than the window, not shown.
+    hidden_count: int = 0
+
+    @property
+    def over_limit(self) -> bool:
+        """More cards than the limit allows."""
+        return self.limit is not None and self.count > self.limit
+
+    @property
+    def at_limit(self) -> bool:
+        """Exactly as many cards as the limit: the next one needs room first."""
+        return self.limit is not None and self.count == self.limit
+
+
+@dataclass(frozen=True)
+class Swimlane:
+    """One team's row of columns."""
+
+    team_id: int
+    slug: str
+    name: str
+    columns: list[ColumnView]
+    # 85 % of this team's finished cards took at most this many days (None: too few yet).
+    p85_days: int | None
+    finished_count: int
+
+
+@dataclass(frozen=True)
+class Board:
+    """Everything a board page shows, ready to render."""
+
+    lanes: list[Swimlane]
+    token: str
+    observations_this_month: int
+    done_window_days: int
+    all_done: bool
+    team_slug: str | None = None
+    teams: list[tuple[str, str]] = field(default_factory=list)
+
+
+def percentile(values: Sequence[int], pct: float) -> int | None:
+    """The pct-th percentile (0-100) by nearest rank: the smallest value that at least pct %
+    of the values do not exceed, so "85 % took N days or less" is literally true."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(math.ceil(pct / 100 * len(ordered)), 1)
+    return ordered[rank - 1]
+
+
+def _days(start: datetime, end: datetime) -> int:
+    """Calendar days from one moment to another."""
+    return (end.date() - start.date()).days
+
+
+@dataclass
+class _Flow:
+    """What the move log says about one card."""
+
+    team_id: int
+    column: BoardColumn
+    first_reached: dict[BoardColumn, datetime] = field(default_factory=dict)
+    last_reached: dict[BoardColumn, datetime] = field(default_factory=dict)
+
+    def started_at(self, start_column: BoardColumn) -> datetime | None:
+        """When the card first reached the start column or any column after it."""
+        times = [t for c, t in self.first_reached.items() if c.index >= start_column.index]
+        return min(times) if times else None
+
+
+def _flows(session: Session, team_ids: Iterable[int]) -> dict[int, _Flow]:
+    """First and last arrival in every column, per card of these teams (one grouped query)."""
+    rows = session.execute(
+        select(
+            CardMove.improvement_id,
+            Improvement.team_id,
+            Improvement.board_column,
+            CardMove.to_column,
+            func.min(CardMove.moved_at),
+            func.max(CardMove.moved_at),
+        )
+        .join(Improvement, Improvement.id == CardMove.improvement_id)
+        .where(Improvement.team_id.in_(list(team_ids)))
+        .group_by(
+            CardMove.improvement_id,
+            Improvement.team_id,
+            Improvement.board_column,
+            CardMove.to_column,
+        )
+    )
+    flows: dict[int, _Flow] = {}
+    for card_id, team_id, column, to_column, first, last in rows:
+        flow = flows.setdefault(card_id, _Flow(team_id, column))
+        flow.first_reached[to_column] = first
+        flow.last_reached[to_column] = last
+    return flows
+
+
+def _cycle_days(flow: _Flow, start_column: BoardColumn) -> int | None:
+    """Start to first arrival in Done, in days, for a finished card."""
+    started = flow.started_at(start_column)
+    finished = flow.first_reached.get(BoardColumn.DONE)
+    if flow.column is not BoardColumn.DONE or started is None or finished is None:
+        return None
+    return max(_days(started, finished), 0)
+
+
+def _neighbours(column: BoardColumn) -> tuple[BoardColumn | None, BoardColumn | None]:
+    """The columns just before and after this one."""
+    i = column.index
+    return (COLUMNS[i - 1] if i > 0 else None, COLUMNS[i + 1] if i + 1 < len(COLUMNS) else None)
+
+
+def _teams(session: Session, team_slug: str | None) -> list[Team]:
+    """The teams a board shows: one by slug, or every team by name."""
+    query = select(Team).options(selectinload(Team.column_limits)).order_by(Team.name)
+    if team_slug is not None:
+        query = query.where(Team.slug == team_slug)
+    teams = list(session.scalars(query))
+    if team_slug is not None and not teams:
+        raise TeamNotFound(team_slug)
+    return teams
+
+
+def build_board(
+    session: Session, now: datetime, team_slug: str | None = None, all_done: bool = False
+) -> Board:
+    """The board of one team (by slug) or of every team, one swimlane per team."""
+    teams = _teams(session, team_slug)
+    team_ids = [team.id for team in teams]
+    start_of = {team.id: team.cycle_start_column for team in teams}
+    flows = _flows(session, team_ids)
+
+    cutoff = now - timedelta(days=DONE_WINDOW_DAYS)
+    done_ids = {i for i, f in flows.items() if f.column is BoardColumn.DONE}
+    recent_done = {
+        i
+        for i in done_ids
+        if all_done or flows[i].last_reached.get(BoardColumn.DONE, datetime.min) >= cutoff
+    }
+    shown_filter = (
+        true()
+        if all_done
+        else or_(Improvement.board_column != BoardColumn.DONE, Improvement.id.in_(recent_done))
+    )
+    cards = list(
+        session.scalars(
+            select(Improvement)
+            .options(joinedload(Improvement.owner), joinedload(Improvement.area))
+            .where(Improvement.team_id.in_(team_ids), shown_filter)
+            .order_by(Improvement.position, Improvement.id)
+        )
+    )
+    shown_ids = [card.id for card in cards]
+    observation_counts: dict[int, int] = dict(
+        session.execute(
+            select(observation_improvement.c.improvement_id, func.count())
+            .where(observation_improvement.c.improvement_id.in_(shown_ids))
+            .group_by(observation_improvement.c.improvement_id)
+        ).all()
+    )
+    with_root_cause = set(
+        session.scalars(
+            select(root_cause_improvement.c.improvement_id)
+            .join(RootCause, RootCause.id == root_cause_improvement.c.root_cause_id)
+            .where(
+                root_cause_improvement.c.improvement_id.in_(shown_ids),
+                func.length(func.trim(RootCause.root_cause)) > 0,
+            )
+            .distinct()
+        )
+    )
+
+    p85: dict[int, int | None] = {}
+    finished: dict[int, int] = defaultdict(int)
+    cycles: dict[int, list[int]] = defaultdict(list)
+    for card_id in done_ids:
+        flow = flows[card_id]
+        finished[flow.team_id] += 1
+        days = _cycle_days(flow, start_of[flow.team_id])
+        if days is not None:
+            cycles[flow.team_id].append(days)
+    for team_id in team_ids:
+        samples = cycles[team_id]
+        p85[team_id] = percentile(samples, 85) if len(samples) >= MIN_CYCLE_SAMPLES else None
+
+    by_place: dict[tuple[int, BoardColumn], list[CardView]] = defaultdict(list)
+    for card in cards:
+        flow = flows.get(card.id) or _Flow(card.team_id, card.board_column)
+        view = _card_view(
+            card,
+            flow,
+            start_of[card.team_id],
+            p85[card.team_id],
+            observation_counts.get(card.id, 0),
+            card.id in with_root_cause,
+            now,
+        )
+        by_place[(card.team_id, card.board_column)].append(view)
+    for (_team, column), views in by_place.items():
+        if column is BoardColumn.DONE:
+            # Done reads newest first, whatever order the cards arrived in.
+            views.sort(key=lambda v: v.finished_at or datetime.min, reverse=True)
+
+    lanes = []
+    for team in teams:
+        limits = {limit.board_column: limit for limit in team.column_limits}
+        columns = []
+        for column in COLUMNS:
+            views = by_place[(team.id, column)]
+            limit = limits.get(column) if column is not BoardColumn.DONE else None
+            hidden = finished[team.id] - len(views) if column is BoardColumn.DONE else 0
+            columns.append(
+                ColumnView(
+                    column=column,
+                    cards=views,
+                    count=len(views),
+                    limit=limit.wip_limit if limit else None,
+                    mode=limit.mode if limit else None,
+                    hidden_count=hidden,
+                )
+            )
+        lanes.append(
+            Swimlane(
+                team_id=team.id,
+                slug=team.slug,
+                name=team.name,
+                columns=columns,
+                p85_days=p85[team.id],
+                finished_count=finished[team.id],
+            )
+        )
+
+    all_teams = [
+        (row.slug, row.name)
+        for row in session.execute(select(Team.slug, Team.name).order_by(Team.name))
+    ]
+    return Board(
+        lanes=lanes,
+        token=board_token(session, now, team_slug),
+        observations_this_month=_observations_this_month(session, now, team_ids, team_slug),
+        done_window_days=DONE_WINDOW_DAYS,
+        all_done=all_done,
+        team_slug=team_slug,
+        teams=all_teams,
+    )
+
+
+def _card_view(
+    card: Improvement,
+    flow: _Flow,
+    start_column: BoardColumn,
+    p85_days: int | None,
+    observation_count: int,
+    has_root_cause: bool,
+    now: datetime,
+) -> CardView:
+    """Turn a card and its move history into what the board shows."""
+    started = flow.started_at(start_column)
+    done = card.board_column is BoardColumn.DONE
+    age = _days(started, now) if started is not None and not done else None
+    back, forward = _neighbours(card.board_column)
+    primary = forward or back
+    others = tuple(c for c in COLUMNS if c not in (card.board_column, primary))
+    return CardView(
+        id=card.id,
+        title=card.title,
+        version=card.version,
+        column=card.board_column,
+        area_name=card.area.name if card.area else None,
+        waste=card.waste,
+        owner_name=card.owner.display_name if card.owner else None,
+        age_days=age,
+        days_since_created=max(_days(card.created_at, now), 0),
+        cycle_days=_cycle_days(flow, start_column) if done else None,
+        over_p85=age is not None and p85_days is not None and age > p85_days,
+        has_root_cause=has_root_cause,
+        blocked=card.blocked,
+        blocked_reason=card.blocked_reason,
+        linked_observation_count=observation_count,
+        outcome=card.outcome,
+        finished_at=flow.last_reached.get(BoardColumn.DONE) if done else None,
+        primary_move=primary,
+        other_columns=others,
+    )
+
+
+def _observation_scope(query: Select[Any], team_slug: str | None) -> Select[Any]:
+    """Limit an observation query to the areas of one team, when the board shows one."""
+    if team_slug is None:
+        return query
+    team_areas = select(Area.id).join(Team, Team.id == Area.team_id).where(Team.slug == team_slug)
+    return query.where(Observation.area_id.in_(team_areas))
+
+
+def _observations_this_month(
+    session: Session, now: datetime, team_ids: list[int], team_slug: str | None
+) -> int:
+    """Observations reported this month (in the team's areas on a team board)."""
+    query = select(func.count(Observation.id)).where(Observation.observed_at >= month_start(now))
+    return session.scalar(_observation_scope(query, team_slug)) or 0
+
+
+def board_token(session: Session, now: datetime, team_slug: str | None = None) -> str:
+    """A short fingerprint of everything the board shows, from ONE aggregate query.
+
+    It changes when a card is added, removed, moved, reordered or edited (every card edit
+    bumps its version), when links to observations or five-whys records change, when a
+    WIP limit changes, when an observation is reported, and at midnight (ages grow).
+    """
+    teams = select(Team.id)
+    if team_slug is not None:
+        teams = teams.where(Team.slug == team_slug)
+    in_teams = Improvement.team_id.in_(teams)
+    # correlate(None): these subqueries stand alone, never tied to the outer card row.
+    cards = select(Improvement.id).where(in_teams).correlate(None)
+
+    def scalar(query: Select[Any]) -> ScalarSelect[Any]:
+        return query.correlate(None).scalar_subquery()
+
+    # Weigh each column differently so that moving a limit between columns shows too.
+    weight = case(
+        *((ColumnLimit.board_column == c, 10 ** (3 * c.index)) for c in BoardColumn), else_=0
+    )
+    hard = case((ColumnLimit.mode == WipMode.HARD, 1), else_=0)
+    limits_of_teams = ColumnLimit.team_id.in_(teams)
+    observations = _observation_scope(
+        select(func.count(Observation.id)).where(Observation.observed_at >= month_start(now)),
+        team_slug,
+    )
+    row = session.execute(
+        select(
+            func.count(Improvement.id),
+            func.coalesce(func.sum(Improvement.version), 0),
+            func.max(Improvement.id),
+            func.max(Improvement.updated_at),
+            scalar(select(func.count()).where(observation_improvement.c.improvement_id.in_(cards))),
+            scalar(select(func.count()).where(root_cause_improvement.c.improvement_id.in_(cards))),
+            scalar(select(func.max(RootCause.updated_at))),
+            scalar(select(func.count(ColumnLimit.id)).where(limits_of_teams)),
+            scalar(select(func.sum(ColumnLimit.wip_limit * weight)).where(limits_of_teams)),
+            scalar(select(func.sum(hard * weight)).where(limits_of_teams)),
+            scalar(observations),
+            scalar(select(func.count(Team.id))),
+        ).where(in_teams)
+    ).one()
+    fingerprint = repr((tuple(row), now.date().isoformat(), team_slug))
+    return hashlib.sha256(fingerprint.encode()).hexdigest()[:16]

@@ -1,0 +1,342 @@
+"""Moving cards on the board: the one place where a card changes column or position.
+
+Every move, whatever started it (a drag, a "Move to" button, the JSON API), goes through
+`move_card`, which in one transaction checks the card's version, checks the target column's
+WIP limit, renumbers the positions of the columns involved, logs the move and bumps the
+version. Moves within one team are serialised (a row lock on the team on PostgreSQL, the
+database write lock on SQLite), so two moves can never both squeeze under a WIP limit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, Table, bindparam, func, select, update
+from sqlalchemy.orm import Session
+
+from kaizen.models import (
+    BoardColumn,
+    CardMove,
+    ColumnLimit,
+    Improvement,
+    Outcome,
+    Team,
+    User,
+    WipMode,
+    utcnow,
+)
+
+REASON_MAX_LENGTH = 500
+
+STALE_MESSAGE = "Someone else moved this card a moment ago — the board now shows the latest."
+
+# Core statements on the table itself: they bypass version_id_col, as wanted below.
+_card_table = cast(Table, Improvement.__table__)
+
+
+class MoveRefused(Exception):
+    """A move that did not happen; `message` is written for the person who tried it."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class CardNotFound(MoveRefused):
+    """The card does not exist (any more)."""
+
+    def __init__(self, card_id: int) -> None:
+        super().__init__("That card is no longer on the board.")
+        self.card_id = card_id
+
+
+class StaleVersion(MoveRefused):
+    """The card changed since the person saw it; nothing was written."""
+
+    def __init__(self, card_id: int, current_version: int | None) -> None:
+        super().__init__(STALE_MESSAGE)
+        self.card_id = card_id
+        self.current_version = current_version
+
+
+@dataclass(frozen=True)
+class LimitInfo:
+    """A column's WIP limit and how many open cards it holds without the moving card."""
+
+    column: BoardColumn
+    count: int
+    limit: int
+    mode: WipMode
+
+
+class WipLimitExceeded(MoveRefused):
+    """The target column has a hard WIP limit and is full: the move is refused."""
+
+    def __init__(self, info: LimitInfo) -> None:
+        super().__init__(
+            f"{info.column.label} is full ({info.count} / {info.limit}). "
+            "Finish something first, or ask your lead to change the limit."
+        )
+        self.info = info
+
+
+class SoftLimitNeedsReason(MoveRefused):
+    """The target column is at its soft WIP limit: the move needs a reason to go ahead."""
+
+    def __init__(self, info: LimitInfo) -> None:
+        super().__init__(
+            f"{info.column.label} is at its limit ({info.count} / {info.limit}). "
+            "You can still move the card: say briefly why."
+        )
+        self.info = info
+
+
+class OutcomeRequired(MoveRefused):
+    """A card moving to Done needs its outcome: adopted or not adopted."""
+
+    def __init__(self) -> None:
+        super().__init__("How did it end? Choose adopted or not adopted to finish the card.")
+
+
+class InvalidMove(MoveRefused):
+    """The request itself makes no sense (a reason far too long, a negative position)."""
+
+
+@dataclass(frozen=True)
+class MoveResult:
+    """What a successful move did."""
+
+    card_id: int
+    title: str
+    from_column: BoardColumn
+    to_column: BoardColumn
+    position: int
+    version: int
+    # False for a reorder within a column, which bumps the version but logs no move.
+    column_changed: bool
+    move_id: int | None
+    # The reason given for passing a soft WIP limit, when one was passed.
+    reason: str | None
+    outcome: Outcome | None
+
+    @property
+    def finished(self) -> bool:
+        """True when this move took the card into Done."""
+        return self.column_changed and self.to_column is BoardColumn.DONE
+
+
+def move_card(
+    session: Session,
+    card_id: int,
+    to_column: BoardColumn,
+    position: int | None,
+    expected_version: int,
+    by_user: User | None,
+    reason: str | None = None,
+    outcome: Outcome | None = None,
+    now: datetime | None = None,
+) -> MoveResult:
+    """Move a card to `position` (None: the end; Done: the top) of `to_column`, and commit.
+
+    Raises a MoveRefused subclass, after rolling back so nothing is written, when the
+    version is stale, a hard WIP limit refuses, a soft one needs a reason, or Done needs
+    an outcome. Call it with a session that holds no other pending work.
+    """
+    now = now or utcnow()
+    reason = (reason or "").strip() or None
+    if reason is not None and len(reason) > REASON_MAX_LENGTH:
+        raise InvalidMove(f"Please keep the reason under {REASON_MAX_LENGTH} characters.")
+    if position is not None and position < 0:
+        raise InvalidMove("That position is not on the board.")
+    try:
+        result = _move(
+            session, card_id, to_column, position, expected_version, by_user, reason, outcome, now
+        )
+    except BaseException:
+        session.rollback()
+        raise
+    session.commit()
+    return result
+
+
+def _move(
+    session: Session,
+    card_id: int,
+    to_column: BoardColumn,
+    position: int | None,
+    expected_version: int,
+    by_user: User | None,
+    reason: str | None,
+    outcome: Outcome | None,
+    now: datetime,
+) -> MoveResult:
+    """The body of move_card, inside the transaction that move_card commits or rolls back."""
+    team_id = session.scalar(select(Improvement.team_id).where(Improvement.id == card_id))
+    if team_id is None:
+        raise CardNotFound(card_id)
+    _lock_team(session, team_id)
+
+    # Read the card again under the lock: this is the state the move is decided on.
+    card = session.execute(
+        select(
+            Improvement.title,
+            Improvement.board_column,
+            Improvement.position,
+            Improvement.version,
+            Improvement.outcome,
+        ).where(Improvement.id == card_id)
+    ).one_or_none()
+    if card is None:
+        raise CardNotFound(card_id)
+    if card.version != expected_version:
+        raise StaleVersion(card_id, card.version)
+
+    from_column: BoardColumn = card.board_column
+    column_changed = from_column is not to_column
+    if column_changed and to_column is BoardColumn.DONE and outcome is None:
+        raise OutcomeRequired()
+    if to_column is not BoardColumn.DONE:
+        outcome = None
+    elif not column_changed:
+        outcome = card.outcome  # reordering within Done keeps the outcome
+
+    logged_reason = None
+    if column_changed:
+        info = column_limit(session, team_id, to_column, exclude_card_id=card_id)
+        if info is not None and info.count >= info.limit:
+            if info.mode is WipMode.HARD:
+                raise WipLimitExceeded(info)
+            if reason is None:
+                raise SoftLimitNeedsReason(info)
+            logged_reason = reason
+
+    others = _column_cards(session, team_id, to_column, exclude_card_id=card_id)
+    if position is None:
+        position = 0 if to_column is BoardColumn.DONE else len(others)
+    position = min(position, len(others))
+
+    # The version check and the write are one statement: only the holder of the expected
+    # version can change the row, however many requests race for it.
+    written = session.execute(
+        update(_card_table)
+        .where(_card_table.c.id == card_id, _card_table.c.version == expected_version)
+        .values(
+            board_column=to_column,
+            position=position,
+            outcome=outcome,
+            version=_card_table.c.version + 1,
+            updated_at=now,
+        )
+    )
+    changed = cast(CursorResult[Any], written).rowcount
+    if changed != 1:
+        raise StaleVersion(card_id, None)
+
+    _renumber(session, [*others[:position], None, *others[position:]])
+    if column_changed:
+        _renumber(session, _column_cards(session, team_id, from_column, exclude_card_id=card_id))
+
+    move_id = None
+    if column_changed:
+        move = CardMove(
+            improvement_id=card_id,
+            from_column=from_column,
+            to_column=to_column,
+            moved_at=now,
+            moved_by_id=by_user.id if by_user is not None else None,
+            reason=logged_reason,
+        )
+        session.add(move)
+        session.flush()
+        move_id = move.id
+
+    return MoveResult(
+        card_id=card_id,
+        title=card.title,
+        from_column=from_column,
+        to_column=to_column,
+        position=position,
+        version=expected_version + 1,
+        column_changed=column_changed,
+        move_id=move_id,
+        reason=logged_reason,
+        outcome=outcome,
+    )
+
+
+def _lock_team(session: Session, team_id: int) -> None:
+    """Serialise moves within a team until the transaction ends.
+
+    PostgreSQL: a row lock on the team. SQLite: take the database write lock up front
+    (BEGIN IMMEDIATE), so the WIP count read next cannot be outdated by another writer.
+    Locking the team before any card keeps the lock order the same for every move.
+    """
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        dbapi_connection: Any = connection.connection.dbapi_connection
+        if not dbapi_connection.in_transaction:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        session.execute(select(Team.id).where(Team.id == team_id).with_for_update())
+
+
+def column_limit(
+    session: Session, team_id: int, column: BoardColumn, exclude_card_id: int | None = None
+) -> LimitInfo | None:
+    """The team's WIP limit for `column` with its open card count, or None (Done: never)."""
+    if column is BoardColumn.DONE:
+        return None
+    limit = session.execute(
+        select(ColumnLimit.wip_limit, ColumnLimit.mode).where(
+            ColumnLimit.team_id == team_id, ColumnLimit.board_column == column
+        )
+    ).one_or_none()
+    if limit is None:
+        return None
+    count_query = select(func.count(Improvement.id)).where(
+        Improvement.team_id == team_id, Improvement.board_column == column
+    )
+    if exclude_card_id is not None:
+        count_query = count_query.where(Improvement.id != exclude_card_id)
+    count = session.scalar(count_query) or 0
+    return LimitInfo(column=column, count=count, limit=limit.wip_limit, mode=limit.mode)
+
+
+def _column_cards(
+    session: Session, team_id: int, column: BoardColumn, exclude_card_id: int
+) -> list[tuple[int, int]]:
+    """(id, position) of a team's cards in a column, in board order, without one card."""
+    rows = session.execute(
+        select(Improvement.id, Improvement.position)
+        .where(
+            Improvement.team_id == team_id,
+            Improvement.board_column == column,
+            Improvement.id != exclude_card_id,
+        )
+        .order_by(Improvement.position, Improvement.id)
+    )
+    return [(row.id, row.position) for row in rows]
+
+
+def _renumber(session: Session, ordered: Sequence[tuple[int, int] | None]) -> None:
+    """Give the cards positions 0..n-1 in this order, writing only those that change.
+
+    None stands for the moving card, already written. A plain Core UPDATE on purpose:
+    shifting a neighbour is not a change to that card, so its version and updated_at stay.
+    """
+    rows = [
+        {"card_id": card[0], "new_position": index}
+        for index, card in enumerate(ordered)
+        if card is not None and card[1] != index
+    ]
+    if not rows:
+        return
+    session.execute(
+        update(_card_table)
+        .where(_card_table.c.id == bindparam("card_id"))
+        .values(position=bindparam("new_position"), updated_at=_card_table.c.updated_at),
+        rows,
+    )

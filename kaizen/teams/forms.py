@@ -1,0 +1,61 @@
+"""The team settings form: a WIP limit and mode per column, and the cycle start column."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import Field, RadioField, SelectField
+from wtforms.validators import NumberRange, Optional
+
+from kaizen.improvements.forms import WholeNumberField, choice
+from kaizen.models import BoardColumn, WipMode
+from kaizen.services.teams import CYCLE_START_COLUMNS, LIMITABLE_COLUMNS
+
+AT_LEAST_ONE = NumberRange(min=1, message="Use 1 or more, or leave it blank for no limit.")
+MODE_CHOICES = [
+    choice(WipMode.SOFT.value, "Soft — warn and ask for a reason"),
+    choice(WipMode.HARD.value, "Hard — refuse more cards"),
+]
+
+
+def _limit(column: BoardColumn) -> WholeNumberField:
+    return WholeNumberField(f"{column.label} WIP limit", validators=[Optional(), AT_LEAST_ONE])
+
+
+def _mode(column: BoardColumn) -> RadioField:
+    return RadioField(
+        f"When {column.label} is full", choices=MODE_CHOICES, default=WipMode.SOFT.value
+    )
+
+
+class TeamSettingsForm(FlaskForm):
+    """WIP limits for Ideas, Plan, Do and Check (Done never has one) and the cycle start."""
+
+    ideas_limit = _limit(BoardColumn.IDEAS)
+    ideas_mode = _mode(BoardColumn.IDEAS)
+    plan_limit = _limit(BoardColumn.PLAN)
+    plan_mode = _mode(BoardColumn.PLAN)
+    do_limit = _limit(BoardColumn.DO)
+    do_mode = _mode(BoardColumn.DO)
+    check_limit = _limit(BoardColumn.CHECK)
+    check_mode = _mode(BoardColumn.CHECK)
+    cycle_start_column = SelectField(
+        "Cycle time starts when a card first reaches",
+        choices=[
+            choice(c.value, c.label + (" (when it leaves Ideas)" if c is BoardColumn.PLAN else ""))
+            for c in CYCLE_START_COLUMNS
+        ],
+    )
+
+    def rows(self) -> list[tuple[BoardColumn, Field, Field]]:
+        """(column, limit field, mode field) for every limitable column, in board order."""
+        return [
+            (column, self[f"{column.value}_limit"], self[f"{column.value}_mode"])
+            for column in LIMITABLE_COLUMNS
+        ]
+
+    def limits(self) -> dict[BoardColumn, tuple[int | None, WipMode]]:
+        """The chosen limit (None = no limit) and mode of every limitable column."""
+        return {
+            column: (limit.data, WipMode(mode.data or WipMode.SOFT.value))
+            for column, limit, mode in self.rows()
+        }

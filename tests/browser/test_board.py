@@ -1,0 +1,408 @@
+"""The board at a stand-up: drag by mouse and by touch, move by button, stay in step."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from playwright.sync_api import Browser, Page, expect
+from sqlalchemy.orm import Session
+
+from kaizen.models import (
+    BoardColumn,
+    Improvement,
+    Outcome,
+    Role,
+    RootCause,
+    Team,
+    User,
+    Waste,
+    WipMode,
+    utcnow,
+)
+from tests.factories import (
+    make_area,
+    make_column_limit,
+    make_improvement,
+    make_moved_improvement,
+    make_observation,
+    make_team,
+    make_user,
+)
+
+IDEAS, PLAN, DO, CHECK, DONE = list(BoardColumn)
+PASSWORD = "correct horse"
+
+
+@dataclass
+class StandUp:
+    """A team board with a card in Plan waiting to be pulled into Do."""
+
+    team: Team
+    member: User
+    card: Improvement
+
+
+def days_ago(days: float) -> datetime:
+    """A moment `days` days before now."""
+    return utcnow() - timedelta(days=days)
+
+
+def stand_up(session: Session, do_limit: int = 4, do_mode: WipMode = WipMode.SOFT) -> StandUp:
+    """A small team board: one card in Plan, one already in Do, a member to move them."""
+    team = make_team(session, name="Press shop", slug="press-shop")
+    make_column_limit(session, team, board_column=DO, wip_limit=do_limit, mode=do_mode)
+    area = make_area(session, team=team, name="Press line 1")
+    member = make_user(session, role=Role.MEMBER, display_name="Amara Okafor", team=team)
+    card = make_moved_improvement(
+        session,
+        team=team,
+        area=area,
+        owner=member,
+        waste=Waste.WAITING,
+        title="Kanban square for the forklift",
+        path=[(PLAN, days_ago(3))],
+    )
+    make_moved_improvement(
+        session,
+        team=team,
+        area=area,
+        waste=Waste.DEFECTS,
+        title="Poka-yoke for the hinge bracket",
+        path=[(PLAN, days_ago(6)), (DO, days_ago(2))],
+    )
+    session.commit()
+    return StandUp(team, member, card)
+
+
+def sign_in(page: Page, live_server: str, user: User) -> None:
+    """Sign in through the sign-in page, as a person would."""
+    page.goto(live_server + "/login")
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+
+def column(page: Page, name: str) -> Any:
+    """The card list of one column of the (single) swimlane."""
+    return page.locator(f"section.column-{name} ol.cards")
+
+
+def centre(box: dict[str, float]) -> tuple[float, float]:
+    """The middle of a bounding box."""
+    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+
+def drag_points(page: Page, card_id: int, to: str) -> list[tuple[float, float]]:
+    """A path from the card's drag handle to the bottom of another column, in small steps."""
+    handle = page.locator(f"#card-{card_id} .card-handle").bounding_box()
+    target = column(page, to).bounding_box()
+    assert handle and target
+    start = centre(handle)
+    end = (target["x"] + target["width"] / 2, target["y"] + target["height"] - 10)
+    steps = 15
+    return [
+        (start[0] + (end[0] - start[0]) * i / steps, start[1] + (end[1] - start[1]) * i / steps)
+        for i in range(steps + 1)
+    ]
+
+
+def test_a_card_dragged_with_the_mouse_from_plan_to_do_stays_there_after_reload(
+    page: Page, live_server: str, session: Session
+) -> None:
+    board = stand_up(session)
+    sign_in(page, live_server, board.member)
+    page.goto(live_server + "/board/press-shop")
+    points = drag_points(page, board.card.id, "do")
+
+    with page.expect_response(lambda r: r.url.endswith(f"/cards/{board.card.id}/move")) as moved:
+        page.mouse.move(*points[0])
+        page.mouse.down()
+        for point in points[1:]:
+            page.mouse.move(*point)
+            page.wait_for_timeout(15)
+        page.mouse.up()
+
+    assert moved.value.status == 200
+    page.reload()
+    expect(column(page, "do").locator(f"#card-{board.card.id}")).to_be_visible()
+    expect(page.locator("section.column-do .column-count")).to_have_text("2 / 4")
+
+
+def test_a_card_dragged_by_touch_on_a_tablet_from_plan_to_do_stays_there_after_reload(
+    page: Page, live_server: str, session: Session
+) -> None:
+    board = stand_up(session)
+    sign_in(page, live_server, board.member)
+    page.goto(live_server + "/board/press-shop")
+    points = drag_points(page, board.card.id, "do")
+    # Real touch events through the DevTools protocol: what a finger on a tablet sends.
+    cdp = page.context.new_cdp_session(page)
+
+    def touch(kind: str, point: tuple[float, float] | None = None) -> None:
+        touch_points = [{"x": point[0], "y": point[1]}] if point else []
+        cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": touch_points})
+
+    with page.expect_response(lambda r: r.url.endswith(f"/cards/{board.card.id}/move")) as moved:
+        touch("touchStart", points[0])
+        page.wait_for_timeout(50)
+        for point in points[1:]:
+            touch("touchMove", point)
+            page.wait_for_timeout(20)
+        touch("touchEnd")
+
+    assert moved.value.status == 200
+    page.reload()
+    expect(column(page, "do").locator(f"#card-{board.card.id}")).to_be_visible()
+
+
+def test_a_finger_swiping_over_a_card_to_scroll_moves_nothing(
+    page: Page, live_server: str, session: Session
+) -> None:
+    board = stand_up(session)
+    sign_in(page, live_server, board.member)
+    page.goto(live_server + "/board/press-shop")
+    moves: list[str] = []
+    page.on("request", lambda r: moves.append(r.url) if r.method == "POST" else None)
+    owner = page.locator(f"#card-{board.card.id} .card-owner").bounding_box()
+    assert owner
+    x, y = centre(owner)
+    cdp = page.context.new_cdp_session(page)
+
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
+    for i in range(1, 11):
+        point = {"x": x + 12 * i, "y": y - 25 * i}
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [point]})
+        page.wait_for_timeout(15)
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    page.wait_for_timeout(500)
+
+    assert moves == []
+    expect(column(page, "plan").locator(f"#card-{board.card.id}")).to_be_visible()
+
+
+def test_a_card_moves_with_its_buttons(page: Page, live_server: str, session: Session) -> None:
+    board = stand_up(session)
+    sign_in(page, live_server, board.member)
+    page.goto(live_server + "/board/press-shop")
+    card = page.locator(f"#card-{board.card.id}")
+
+    card.get_by_role("button", name="Move to Do").click()
+
+    expect(page.get_by_text("“Kanban square for the forklift” moved to Do.")).to_be_visible()
+    expect(column(page, "do").locator(f"#card-{board.card.id}")).to_be_visible()
+    page.locator(f"#card-{board.card.id}").get_by_role("button", name="Move to Check").click()
+    expect(column(page, "check").locator(f"#card-{board.card.id}")).to_be_visible()
+    page.reload()
+    expect(column(page, "check").locator(f"#card-{board.card.id}")).to_be_visible()
+
+
+def test_finishing_a_card_asks_for_its_outcome_and_invites_the_reflection(
+    page: Page, live_server: str, session: Session
+) -> None:
+    board = stand_up(session)
+    sign_in(page, live_server, board.member)
+    page.goto(live_server + "/board/press-shop")
+    card = page.locator(f"#card-{board.card.id}")
+
+    card.locator("summary", has_text="⋯").click()
+    card.get_by_role("button", name="Move to Done").click()
+    dialog = page.get_by_role("dialog", name="Finish this card")
+    dialog.get_by_label("Not adopted").check()
+    dialog.get_by_role("button", name="Move to Done").click()
+
+    expect(page.get_by_text("is finished: not adopted")).to_be_visible()
+    expect(column(page, "done").locator(f"#card-{board.card.id}")).to_contain_text("Not adopted")
+
+
+def test_a_hard_wip_limit_refusal_shows_its_message(
+    page: Page, live_server: str, session: Session
+) -> None:
+    board = stand_up(session, do_limit=1, do_mode=WipMode.HARD)
+    sign_in(page, live_server, board.member)
+    page.goto(live_server + "/board/press-shop")
+
+    page.locator(f"#card-{board.card.id}").get_by_role("button", name="Move to Do").click()
+
+    expect(page.get_by_role("alert")).to_have_text(
+        "Do is full (1 / 1). Finish something first, or ask your lead to change the limit."
+    )
+    expect(column(page, "plan").locator(f"#card-{board.card.id}")).to_be_visible()
+
+
+def test_a_move_on_one_tablet_shows_on_another_within_five_seconds(
+    page: Page, live_server: str, session: Session, browser: Browser
+) -> None:
+    board = stand_up(session)
+    tv = browser.new_context(viewport={"width": 1024, "height": 768}, has_touch=True)
+    try:
+        other = tv.new_page()
+        other.goto(live_server + "/board/press-shop")
+        expect(column(other, "plan").locator(f"#card-{board.card.id}")).to_be_visible()
+        sign_in(page, live_server, board.member)
+        page.goto(live_server + "/board/press-shop")
+
+        page.locator(f"#card-{board.card.id}").get_by_role("button", name="Move to Do").click()
+        expect(column(page, "do").locator(f"#card-{board.card.id}")).to_be_visible()
+
+        expect(column(other, "do").locator(f"#card-{board.card.id}")).to_be_visible(timeout=5000)
+    finally:
+        tv.close()
+
+
+def test_a_stale_move_from_a_second_tablet_is_explained(
+    page: Page, live_server: str, session: Session, browser: Browser
+) -> None:
+    board = stand_up(session)
+    second = browser.new_context(viewport={"width": 1024, "height": 768}, has_touch=True)
+    try:
+        other = second.new_page()
+        sign_in(other, live_server, board.member)
+        other.goto(live_server + "/board/press-shop")
+        # The second tablet stops polling, as if its Wi-Fi dropped for a moment.
+        other.evaluate("window.kaizenBoardIdle = function () { return false; }")
+        sign_in(page, live_server, board.member)
+        page.goto(live_server + "/board/press-shop")
+        page.locator(f"#card-{board.card.id}").get_by_role("button", name="Move to Do").click()
+        expect(column(page, "do").locator(f"#card-{board.card.id}")).to_be_visible()
+
+        other.locator(f"#card-{board.card.id}").get_by_role("button", name="Move to Do").click()
+
+        expect(other.get_by_text("Someone else moved this card a moment ago")).to_be_visible()
+        expect(column(other, "do").locator(f"#card-{board.card.id}")).to_be_visible()
+    finally:
+        second.close()
+
+
+# -- screenshots -----------------------------------------------------------------------------
+
+
+def busy_board(session: Session) -> User:
+    """A realistic team board for the screenshots: every marker a stand-up may meet."""
+    team = make_team(session, name="Press shop", slug="press-shop")
+    for col, limit, mode in [
+        (PLAN, 2, WipMode.SOFT),
+        (DO, 3, WipMode.HARD),
+        (CHECK, 3, WipMode.SOFT),
+    ]:
+        make_column_limit(session, team, board_column=col, wip_limit=limit, mode=mode)
+    line1 = make_area(session, team=team, name="Press line 1")
+    line2 = make_area(session, team=team, name="Weld cell A")
+    lead = make_user(session, role=Role.LEAD, display_name="Dev Patel", team=team)
+    amara = make_user(session, display_name="Amara Okafor", team=team)
+    lena = make_user(session, display_name="Lena Fischer", team=team)
+    for i, days in enumerate([4, 6, 7, 9, 11, 12]):
+        make_moved_improvement(
+            session,
+            team=team,
+            owner=lena,
+            area=line1,
+            waste=Waste.OVERPROCESSING,
+            title=f"Earlier experiment {i + 1}",
+            path=[(PLAN, days_ago(days + 60)), (DONE, days_ago(60))],
+            outcome=Outcome.ADOPTED,
+        )
+    cards: list[tuple[str, Waste, Any, Any, list[tuple[BoardColumn, datetime]], dict[str, Any]]] = [
+        ("Cross-train a second person on the clamp fixture", Waste.SKILLS, line2, amara, [], {}),
+        ("Shadow board for press tooling", Waste.MOTION, line1, None, [], {}),
+        ("Kanban square for the forklift", Waste.WAITING, line1, amara, [(PLAN, days_ago(3))], {}),
+        (
+            "First-off check sheet with photos",
+            Waste.DEFECTS,
+            line1,
+            lead,
+            [(PLAN, days_ago(2))],
+            {},
+        ),
+        ("Label the coil racks by size", Waste.MOTION, line2, lena, [(PLAN, days_ago(1))], {}),
+        (
+            "Quick die change on the 400 t press",
+            Waste.WAITING,
+            line1,
+            lead,
+            [(PLAN, days_ago(20)), (DO, days_ago(14))],
+            {},
+        ),
+        (
+            "Spatter shields on the weld fixture",
+            Waste.DEFECTS,
+            line2,
+            lena,
+            [(PLAN, days_ago(6)), (DO, days_ago(2))],
+            {"blocked": True, "blocked_reason": "Waiting for the maintenance crew"},
+        ),
+        (
+            "Mark maximum stock levels at the coil store",
+            Waste.INVENTORY,
+            line2,
+            amara,
+            [(PLAN, days_ago(8)), (DO, days_ago(5)), (CHECK, days_ago(1))],
+            {},
+        ),
+        (
+            "Andon call straight to maintenance",
+            Waste.WAITING,
+            line1,
+            lena,
+            [(PLAN, days_ago(15)), (DO, days_ago(9)), (CHECK, days_ago(4)), (DONE, days_ago(1))],
+            {"outcome": Outcome.ADOPTED},
+        ),
+        (
+            "Drop the double check of brackets",
+            Waste.OVERPROCESSING,
+            line2,
+            amara,
+            [(PLAN, days_ago(12)), (DO, days_ago(7)), (DONE, days_ago(2))],
+            {"outcome": Outcome.NOT_ADOPTED},
+        ),
+    ]
+    for position, (title, waste, area, owner, path, extra) in enumerate(cards):
+        fields = {"team": team, "title": title, "waste": waste, "area": area, "owner": owner}
+        if path:
+            card = make_moved_improvement(session, path=path, position=position, **fields, **extra)
+        else:
+            card = make_improvement(session, created_at=days_ago(position * 3), **fields)
+        for _ in range(position % 3):
+            card.observations.append(make_observation(session, area=area, waste=waste))
+        if position in (4, 6):
+            session.add(
+                RootCause(problem=title, root_cause="No standard for it yet.", improvements=[card])
+            )
+    for _ in range(5):
+        make_observation(session, area=line1)
+    session.commit()
+    return lead
+
+
+def test_screenshot_of_the_board_on_a_tablet(
+    page: Page, live_server: str, session: Session, screenshot
+) -> None:
+    lead = busy_board(session)
+    sign_in(page, live_server, lead)
+
+    page.goto(live_server + "/board/press-shop")
+
+    expect(page.get_by_role("heading", name="Press shop board")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1024
+    screenshot("board-tablet")
+
+
+def test_screenshot_of_the_board_in_tv_mode_fits_a_1080p_screen(
+    live_server: str, session: Session, browser: Browser, screenshot
+) -> None:
+    busy_board(session)
+    context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    try:
+        tv = context.new_page()
+        tv.goto(live_server + "/board/press-shop?display=tv")
+
+        expect(tv.get_by_role("heading", name="Press shop board")).to_be_visible()
+        expect(tv.locator("#board button")).to_have_count(0)
+        assert tv.evaluate("document.documentElement.scrollHeight") <= 1080
+        assert tv.evaluate("document.documentElement.scrollWidth") <= 1920
+        path = screenshot("board-tv")
+        tv.screenshot(path=str(path))
+    finally:
+        context.close()
