@@ -47,6 +47,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from kaizen.learning.views import bp as learning_bp
     from kaizen.main.views import bp as main_bp
     from kaizen.observations.views import bp as observations_bp
+    from kaizen.reports.views import bp as reports_bp
     from kaizen.root_causes.views import bp as root_causes_bp
     from kaizen.teams.views import bp as teams_bp
     from kaizen.web import register_web_helpers
@@ -57,6 +58,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(observations_bp)
     app.register_blueprint(improvements_bp)
     app.register_blueprint(teams_bp)
+    app.register_blueprint(reports_bp)
     app.register_blueprint(root_causes_bp)
     app.register_blueprint(learning_bp)
     register_web_helpers(app)

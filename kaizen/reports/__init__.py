@@ -1,0 +1,1 @@
+"""The monthly improvement report: flow metrics, charts, tables and CSV downloads."""

@@ -1,0 +1,118 @@
+"""The monthly report in a real browser: every chart loads, and it fits a tablet and a TV."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from playwright.sync_api import Browser, Page, expect
+from sqlalchemy.orm import Session
+
+from kaizen.models import utcnow
+from kaizen.services.demo import load_demo_plant
+from kaizen.services.metrics import add_months, month_start
+from tests.browser.conftest import SCREENSHOT_DIR
+
+CHART_COUNT = 7
+
+
+def _last_full_month(now: datetime) -> str:
+    return add_months(month_start(now), -1).strftime("%Y-%m")
+
+
+def _open_report(page: Page, live_server: str, month: str) -> None:
+    page.goto(f"{live_server}/reports/monthly/{month}")
+    charts = page.locator("img.chart")
+    expect(charts).to_have_count(CHART_COUNT)
+    # Wait until every chart image has arrived and decoded.
+    page.wait_for_function(
+        "[...document.querySelectorAll('img.chart')].every(i => i.complete && i.naturalWidth > 0)",
+        timeout=30_000,
+    )
+
+
+def test_the_monthly_report_of_a_demo_month_shows_every_chart(
+    page: Page, live_server: str, session: Session, screenshot
+) -> None:
+    now = utcnow()
+    load_demo_plant(session, now=now)
+    session.commit()
+    month = _last_full_month(now)
+
+    _open_report(page, live_server, month)
+
+    expect(page.get_by_role("heading", name="Improvement report")).to_be_visible()
+    expect(page.get_by_text("Observations reported").first).to_be_visible()
+    widths = page.eval_on_selector_all("img.chart", "imgs => imgs.map(i => i.naturalWidth)")
+    assert len(widths) == CHART_COUNT
+    assert all(width > 0 for width in widths)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1024
+    screenshot("report-monthly-tablet")
+
+
+def test_the_numbers_behind_a_chart_open_with_a_tap(
+    page: Page, live_server: str, session: Session
+) -> None:
+    now = utcnow()
+    load_demo_plant(session, now=now)
+    session.commit()
+
+    _open_report(page, live_server, _last_full_month(now))
+    panel = page.locator("#chart-throughput")
+    panel.get_by_text("Show the numbers").tap()
+
+    expect(panel.get_by_role("columnheader", name="Not adopted")).to_be_visible()
+
+
+def test_the_team_filter_carries_into_the_previous_month_link(
+    page: Page, live_server: str, session: Session
+) -> None:
+    now = utcnow()
+    load_demo_plant(session, now=now)
+    session.commit()
+
+    _open_report(page, live_server, _last_full_month(now))
+    page.get_by_label("Team").select_option(index=1)
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_load_state()
+
+    assert "team=" in (page.locator("a[rel=prev]").get_attribute("href") or "")
+    team_charts = page.locator("img.chart")
+    assert all("team=" in (src or "") for src in team_charts.evaluate_all("a => a.map(i => i.src)"))
+
+
+def test_the_report_fits_a_plant_tv(browser: Browser, live_server: str, session: Session) -> None:
+    now = utcnow()
+    load_demo_plant(session, now=now)
+    session.commit()
+    context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    tv = context.new_page()
+    try:
+        _open_report(tv, live_server, _last_full_month(now))
+        assert tv.evaluate("document.documentElement.scrollWidth") <= 1920
+        SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+        tv.screenshot(path=str(SCREENSHOT_DIR / "report-monthly-tv.png"), full_page=False)
+    finally:
+        context.close()
+
+
+def test_the_report_fits_a_phone_without_sideways_scrolling(
+    browser: Browser, live_server: str, session: Session
+) -> None:
+    now = utcnow()
+    load_demo_plant(session, now=now)
+    session.commit()
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True)
+    phone = context.new_page()
+    try:
+        _open_report(phone, live_server, _last_full_month(now))
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    finally:
+        context.close()
+
+
+def test_a_new_install_shows_a_friendly_report_without_charts(page: Page, live_server: str) -> None:
+    page.goto(f"{live_server}/reports/monthly")
+
+    expect(page.get_by_text("No improvements finished in").first).to_be_visible()
+    expect(page.locator("img.chart")).to_have_count(0)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1024
