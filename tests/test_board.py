@@ -382,7 +382,8 @@ def test_the_header_counts_this_months_observations_as_good_news(
 
     html = client.get("/board").get_data(as_text=True)
 
-    assert "Observations reported this month: <strong>3</strong> — a healthy sign." in html
+    assert "Observations reported this month: <strong>3</strong> (0 last month)" in html
+    assert "a healthy sign." in html
 
 
 def test_signed_out_screens_see_the_board_without_move_controls(
@@ -669,3 +670,40 @@ def test_the_plain_page_ignores_the_poll_token(session: Session, client: FlaskCl
     response = client.get(f"/board/press-shop?since={token}")
 
     assert response.status_code == 200 and "<html" in response.get_data(as_text=True)
+
+
+def test_a_finished_card_without_a_reflection_shows_a_quiet_reminder(
+    client: FlaskClient, session: Session
+) -> None:
+    from kaizen.models import Reflection
+
+    team = make_team(session, slug="press")
+    finished_cards(session, team, [3, 4])
+    reflected, waiting = session.scalars(
+        select(Improvement).where(Improvement.team_id == team.id).order_by(Improvement.id)
+    ).all()
+    session.add(Reflection(improvement=reflected, learnt="Signals beat rules."))
+    session.commit()
+
+    assert not card_view(session, team, reflected.id).needs_reflection
+    assert card_view(session, team, waiting.id).needs_reflection
+    assert client.get("/board/press").get_data(as_text=True).count("No reflection yet") == 1
+
+
+def test_the_board_header_shows_this_months_reports_with_last_months_for_the_trend(
+    client: FlaskClient, session: Session
+) -> None:
+    from kaizen.services.overview import month_start
+
+    team = make_team(session, slug="press")
+    area = make_area(session, team=team)
+    this_month = month_start(utcnow())
+    for _ in range(2):
+        make_observation(session, area=area, observed_at=this_month + timedelta(minutes=5))
+    make_observation(session, area=area, observed_at=this_month - timedelta(days=3))
+    session.commit()
+    text = re.sub(r"\s+", " ", client.get("/board/press").get_data(as_text=True))
+    assert (
+        "Observations reported this month: <strong>2</strong> (1 last month) — a healthy sign."
+        in text
+    )

@@ -270,6 +270,7 @@ def test_the_months_finished_improvements_download_as_csv(
         "3.0",
         "4.0",
         "0.0",
+        "Not yet",
     ]
 
 
@@ -303,3 +304,23 @@ def test_text_that_looks_like_a_formula_is_defused_in_csv(
 
 def test_an_unknown_csv_is_not_found(client: FlaskClient) -> None:
     assert client.get("/reports/csv/everything.csv?month=2026-03").status_code == 404
+
+
+def test_finished_cards_without_a_reflection_get_a_quiet_reminder(
+    client: FlaskClient, session: Session
+) -> None:
+    from kaizen.models import Reflection
+
+    reflected = finished_in_march(session, title="Kanban square")
+    finished_in_march(session, title="Shadow board")
+    session.add(Reflection(improvement=reflected, learnt="Small signals work."))
+    session.commit()
+
+    page = client.get("/reports/monthly/2026-03").get_data(as_text=True)
+
+    assert "1 finished card is still waiting for the team&#39;s reflection" in page
+    _header, *rows = read_csv(client.get("/reports/csv/finished.csv?month=2026-03").data)
+    assert {row[0]: row[-1] for row in rows} == {
+        "Kanban square": "Written",
+        "Shadow board": "Not yet",
+    }

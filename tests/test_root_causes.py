@@ -463,3 +463,16 @@ def test_the_ladder_does_not_print_because_twice() -> None:
     assert service.without_because("Because the light is hidden.") == "The light is hidden."
     assert service.without_because("because… the rack moved") == "The rack moved"
     assert service.without_because("The rack moved") == "The rack moved"
+
+
+def test_an_observation_can_start_a_five_whys_with_its_words(
+    member_client: FlaskClient, session: Session
+) -> None:
+    observation = make_observation(session, description="Coils wait at press 3 for the crane.")
+    session.commit()
+    listing = member_client.get("/observations").get_data(as_text=True)
+    assert f'href="/root-causes/new?observation={observation.id}"' in listing
+    form = member_client.get(f"/root-causes/new?observation={observation.id}").get_data(
+        as_text=True
+    )
+    assert "Coils wait at press 3 for the crane." in form

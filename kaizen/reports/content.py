@@ -197,6 +197,7 @@ def _waste(waste: Waste | None) -> str:
 
 
 def _finished_table(report: MonthlyReport, unit: str) -> Table:
+    reflected = {lesson.improvement_id for lesson in report.lessons}
     return Table(
         headers=[
             "Improvement",
@@ -207,6 +208,7 @@ def _finished_table(report: MonthlyReport, unit: str) -> Table:
             f"Cycle time ({unit})",
             f"Lead time ({unit})",
             f"Blocked ({unit})",
+            "Reflection",
         ],
         rows=[
             [
@@ -218,6 +220,7 @@ def _finished_table(report: MonthlyReport, unit: str) -> Table:
                 _days(f.cycle_days),
                 _days(f.lead_days),
                 _days(f.blocked_days),
+                "Written" if f.id in reflected else "Not yet",
             ]
             for f in report.finished
         ],
@@ -560,11 +563,16 @@ def _days_stat(label: str, value: float | None, unit: str, note: str) -> Stat:
     return Stat(label, f"{value:.1f}", note, unit=unit[:-1] if round(value, 1) == 1 else unit)
 
 
-def _lessons_intro(total: int, shown: int) -> str:
+def _lessons_intro(total: int, shown: int, finished: int) -> str:
     text = "1 reflection" if total == 1 else f"{total} reflections"
     text += " written on this month's finished improvements"
     if total > shown:
         text += f"; the latest {shown} are below"
+    missing = finished - total
+    if missing > 0:
+        # A quiet reminder, not a score: the reflection can still be written.
+        text += f". {missing} finished {'card is' if missing == 1 else 'cards are'} still"
+        text += " waiting for the team's reflection"
     return text + "."
 
 
@@ -634,7 +642,9 @@ def report_page(
         ],
         finished_csv_url=url_for("reports.data", name="finished", **query),
         lessons=report.lessons_shown,
-        lessons_intro=_lessons_intro(len(report.lessons), len(report.lessons_shown)),
+        lessons_intro=_lessons_intro(
+            len(report.lessons), len(report.lessons_shown), len(report.finished)
+        ),
         lessons_csv_url=url_for("reports.data", name="lessons", **query),
         previous_url=_month_url(previous, params),
         previous_label=previous.strftime("%B %Y"),

@@ -33,7 +33,7 @@ from kaizen.models import (
     observation_improvement,
     root_cause_improvement,
 )
-from kaizen.services.overview import month_start
+from kaizen.services.overview import month_start, previous_month_start
 
 # Done shows the cards finished in this many days; older ones are a link away.
 DONE_WINDOW_DAYS = 30
@@ -71,6 +71,8 @@ class CardView:
     linked_observation_count: int
     outcome: Outcome | None
     finished_at: datetime | None
+    # Finished but nobody has written down what it taught yet: a quiet reminder.
+    needs_reflection: bool
     # The usual next step (the column after, or before for Done) gets its own button;
     # the other columns are one tap further, behind "⋯".
     primary_move: BoardColumn | None
@@ -126,6 +128,7 @@ class Board:
     lanes: list[Swimlane]
     token: str
     observations_this_month: int
+    observations_last_month: int
     done_window_days: int
     all_done: bool
     team_slug: str | None = None
@@ -240,7 +243,11 @@ def build_board(
     cards = list(
         session.scalars(
             select(Improvement)
-            .options(joinedload(Improvement.owner), joinedload(Improvement.area))
+            .options(
+                joinedload(Improvement.owner),
+                joinedload(Improvement.area),
+                joinedload(Improvement.reflection),
+            )
             .where(Improvement.team_id.in_(team_ids), shown_filter)
             .order_by(Improvement.position, Improvement.id)
         )
@@ -333,6 +340,7 @@ def build_board(
         lanes=lanes,
         token=board_token(session, now, team_slug),
         observations_this_month=_observations_this_month(session, now, team_ids, team_slug),
+        observations_last_month=_observations_last_month(session, now, team_slug),
         done_window_days=DONE_WINDOW_DAYS,
         all_done=all_done,
         team_slug=team_slug,
@@ -374,6 +382,7 @@ def _card_view(
         linked_observation_count=observation_count,
         outcome=card.outcome,
         finished_at=flow.last_reached.get(BoardColumn.DONE) if done else None,
+        needs_reflection=done and card.reflection is None,
         primary_move=primary,
         other_columns=others,
     )
@@ -392,6 +401,15 @@ def _observations_this_month(
 ) -> int:
     """Observations reported this month (in the team's areas on a team board)."""
     query = select(func.count(Observation.id)).where(Observation.observed_at >= month_start(now))
+    return session.scalar(_observation_scope(query, team_slug)) or 0
+
+
+def _observations_last_month(session: Session, now: datetime, team_slug: str | None) -> int:
+    """Observations reported last month, for the trend next to this month's count."""
+    this_month = month_start(now)
+    query = select(func.count(Observation.id)).where(
+        Observation.observed_at >= previous_month_start(now), Observation.observed_at < this_month
+    )
     return session.scalar(_observation_scope(query, team_slug)) or 0
 
 
