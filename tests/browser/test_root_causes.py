@@ -67,6 +67,7 @@ def test_five_whys_from_a_card_reaches_the_card_and_the_board(
     page.get_by_label("Status").select_option(label="Countermeasure chosen")
     page.get_by_role("button", name="Save root cause").click()
     expect(page.locator("#rc-conclusion").get_by_text("Saved.")).to_be_visible()
+    expect(page.locator("#rc-status-chip")).to_have_text("Countermeasure chosen")
     screenshot("five-whys-tablet")
 
     page.goto(f"{live_server}/improvements/{card.id}")
