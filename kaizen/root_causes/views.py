@@ -247,6 +247,19 @@ def new() -> Response | str | tuple[str, int]:
     return render_template("root_causes/new.html", **context), status
 
 
+def _posted_item() -> Improvement | Observation | None:
+    """The card or observation a link form names (a card when it names both)."""
+    return _get_or_none(Improvement, request.form.get("improvement_id")) or _get_or_none(
+        Observation, request.form.get("observation_id")
+    )
+
+
+def _ladder_refused(record: RootCause, error: Exception, status: int) -> Response:
+    """The ladder as it stands, with the reason a change was not made."""
+    context = _ladder_context(record, ladder_error=str(error))
+    return _section(record, "root_causes/_ladder.html", context, status)
+
+
 def _get_or_none(model: Any, raw: str | None) -> Any:
     if not raw or not str(raw).isdigit():
         return None
@@ -294,12 +307,7 @@ def update_step(root_cause_id: int, step_id: int) -> Response:
             db.session, record, step_id, form.why.data or "", form.because.data or ""
         )
     except service.RootCauseError as error:
-        return _section(
-            record,
-            "root_causes/_ladder.html",
-            _ladder_context(record, ladder_error=str(error)),
-            409,
-        )
+        return _ladder_refused(record, error, 409)
     db.session.commit()
     return _section(record, "root_causes/_ladder.html", _ladder_context(record))
 
@@ -313,12 +321,7 @@ def move_step(root_cause_id: int, step_id: int) -> Response:
     try:
         service.move_step(db.session, record, step_id, offset)
     except service.RootCauseError as error:
-        return _section(
-            record,
-            "root_causes/_ladder.html",
-            _ladder_context(record, ladder_error=str(error)),
-            409,
-        )
+        return _ladder_refused(record, error, 409)
     db.session.commit()
     return _section(record, "root_causes/_ladder.html", _ladder_context(record))
 
@@ -331,12 +334,7 @@ def remove_last_step(root_cause_id: int) -> Response:
     try:
         service.remove_last_step(db.session, record)
     except service.RootCauseError as error:
-        return _section(
-            record,
-            "root_causes/_ladder.html",
-            _ladder_context(record, ladder_error=str(error)),
-            422,
-        )
+        return _ladder_refused(record, error, 422)
     db.session.commit()
     return _section(record, "root_causes/_ladder.html", _ladder_context(record))
 
@@ -385,9 +383,7 @@ def update_conclusion(root_cause_id: int) -> Response:
 def add_link(root_cause_id: int) -> Response:
     """Link a card or an observation to the record."""
     record = _record_or_404(root_cause_id)
-    item = _get_or_none(Improvement, request.form.get("improvement_id")) or _get_or_none(
-        Observation, request.form.get("observation_id")
-    )
+    item = _posted_item()
     if item is None:
         context = _links_context(record, error="Choose a card or an observation to link.")
         return _section(record, "root_causes/_links.html", context, 422)
@@ -401,9 +397,7 @@ def add_link(root_cause_id: int) -> Response:
 def remove_link(root_cause_id: int) -> Response:
     """Unlink a card or an observation (neither is deleted)."""
     record = _record_or_404(root_cause_id)
-    item = _get_or_none(Improvement, request.form.get("improvement_id")) or _get_or_none(
-        Observation, request.form.get("observation_id")
-    )
+    item = _posted_item()
     if item is not None:
         service.unlink(db.session, record, item)
         db.session.commit()
