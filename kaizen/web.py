@@ -70,7 +70,6 @@ class NavItem:
     current: bool
 
 
-# Features appear in the navigation as soon as their blueprint is registered.
 NAVIGATION = (
     ("main.home", "Home"),
     ("observations.observe", "Report waste"),
@@ -82,23 +81,20 @@ NAVIGATION = (
 )
 
 
-def navigation(app: Flask) -> list[NavItem]:
-    """The navigation links of the features this app has, marking the current one."""
+def navigation() -> list[NavItem]:
+    """The navigation links, marking the current one."""
     current = request.endpoint or ""
-    available = [(e, label) for e, label in NAVIGATION if e in app.view_functions]
-    # The exact page wins; otherwise the feature (blueprint) the page belongs to, so that
-    # a card or a record lights up its list, but "Report waste" and "Observations" (one
+    # The exact page wins; otherwise the first link of the feature (blueprint) the page
+    # belongs to, so a card lights up "Board" but "Report waste" and "Observations" (one
     # blueprint, two links) are never both marked.
-    exact = any(e == current for e, _ in available)
+    endpoints = [endpoint for endpoint, _ in NAVIGATION]
     blueprint = current.split(".")[0]
-    marked = False
-    items = []
-    for endpoint, label in available:
-        is_current = endpoint == current if exact else endpoint.split(".")[0] == blueprint
-        is_current = is_current and not marked
-        marked = marked or is_current
-        items.append(NavItem(label, url_for(endpoint), is_current))
-    return items
+    marked = (
+        current
+        if current in endpoints
+        else next((e for e in endpoints if e.split(".")[0] == blueprint), None)
+    )
+    return [NavItem(label, url_for(e), e == marked) for e, label in NAVIGATION]
 
 
 def register_web_helpers(app: Flask) -> None:
@@ -106,7 +102,7 @@ def register_web_helpers(app: Flask) -> None:
 
     @app.context_processor
     def inject_navigation() -> dict[str, object]:
-        return {"nav_items": navigation(app)}
+        return {"nav_items": navigation()}
 
     @app.errorhandler(CSRFError)
     def csrf_error(_error: CSRFError) -> Response:

@@ -476,3 +476,25 @@ def test_an_observation_can_start_a_five_whys_with_its_words(
         as_text=True
     )
     assert "Coils wait at press 3 for the crane." in form
+
+
+def test_the_link_forms_link_a_card_or_an_observation(
+    member_client: FlaskClient, session: Session
+) -> None:
+    record = make_record(session)
+    observation = make_observation(session)
+    card = make_improvement(session)
+    session.commit()
+    page = member_client.get(f"/root-causes/{record.id}").get_data(as_text=True)
+    assert "Link this card" in page and "Link this observation" in page
+
+    url = f"/root-causes/{record.id}/links"
+    assert member_client.post(url, data={"observation_id": str(observation.id)}).status_code == 302
+    assert member_client.post(url, data={"improvement_id": str(card.id)}).status_code == 302
+    refused = member_client.post(url, data={}, headers={"HX-Request": "true"})
+    assert refused.status_code == 422
+    assert "Choose a card or an observation to link." in refused.get_data(as_text=True)
+    session.expire_all()
+    linked = service.load_root_cause(session, record.id)
+    assert [o.id for o in linked.observations] == [observation.id]
+    assert [c.id for c in linked.improvements] == [card.id]

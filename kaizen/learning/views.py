@@ -40,12 +40,6 @@ def _enum(enum_cls: Any, value: str | None) -> Any:
         return None
 
 
-def _card_url(improvement_id: int) -> str | None:
-    if "improvements.detail" not in current_app.view_functions:
-        return None
-    return url_for("improvements.detail", improvement_id=improvement_id)
-
-
 @bp.get("")
 def hub() -> Response:
     """All reflections newest first, with search and filters."""
@@ -71,7 +65,6 @@ def hub() -> Response:
         "wastes": list(Waste),
         "teams": teams,
         "areas": areas,
-        "card_urls": {row.improvement_id: _card_url(row.improvement_id) for row in lessons},
         "lessons_this_month_url": url_for("learning.lessons", month=this_month.strftime("%Y-%m")),
         "lessons_last_month_url": url_for(
             "learning.lessons", month=previous_month_start(this_month).strftime("%Y-%m")
@@ -99,7 +92,6 @@ def lessons(month: str) -> str:
             "learning.lessons", month=previous_month_start(start).strftime("%Y-%m")
         ),
         next_url=url_for("learning.lessons", month=_next_month(start).strftime("%Y-%m")),
-        card_urls={row.improvement_id: _card_url(row.improvement_id) for row in rows},
     )
 
 
@@ -113,9 +105,6 @@ def similar() -> Response:
     context = {
         "suggestions": suggestions,
         "asked": bool(text.strip()),
-        "card_urls": {
-            s.improvement_id: _card_url(s.improvement_id) for s in suggestions if s.improvement_id
-        },
     }
     template = "learning/_similar.html" if is_partial_request() else "learning/similar.html"
     return vary_on_htmx(current_app.make_response(render_template(template, **context)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -57,11 +57,11 @@ def _can_edit() -> bool:
     return bool(current_user.is_authenticated and current_user.can(Role.MEMBER))
 
 
-def _link_url(endpoint: str, **values: Any) -> str | None:
-    """The address of another feature's page, or None while that feature is not installed."""
-    if endpoint not in current_app.view_functions:
-        return None
-    return url_for(endpoint, **values)
+def _person_names() -> list[str]:
+    """People's names for the blame prompt, read once per request however many sections ask."""
+    if "person_names" not in g:
+        g.person_names = service.person_names(db.session)
+    return g.person_names
 
 
 def _ladder_context(
@@ -72,7 +72,7 @@ def _ladder_context(
     edit_form: StepForm | None = None,
     ladder_error: str | None = None,
 ) -> dict[str, Any]:
-    names = service.person_names(db.session)
+    names = _person_names()
     count = len(record.steps)
     steps = [
         StepView(
@@ -105,7 +105,7 @@ def _ladder_context(
 def _conclusion_context(
     record: RootCause, form: ConclusionForm | None = None, saved: bool = False
 ) -> dict[str, Any]:
-    names = service.person_names(db.session)
+    names = _person_names()
     if form is None:
         form = ConclusionForm(
             formdata=None,
@@ -135,24 +135,24 @@ def _problem_context(record: RootCause, form: ProblemForm | None = None) -> dict
 
 
 def _links_context(record: RootCause, error: str | None = None) -> dict[str, Any]:
-    cards, observations = service.link_choices(db.session, record)
-    form = LinkForm(formdata=None)
-    form.improvement_id.choices = [("", "Choose a card")] + [
-        (str(c.id), f"#{c.id} {c.title}") for c in cards
-    ]
-    form.observation_id.choices = [("", "Choose an observation")] + [
-        (str(o.id), f"{o.observed_at:%d %b} · {o.area.name} · {o.description[:60]}")
-        for o in observations
-    ]
+    can_edit = _can_edit()
+    form = None
+    if can_edit:  # Only people who may link need the lists of what could be linked.
+        cards, observations = service.link_choices(db.session, record)
+        form = LinkForm(formdata=None)
+        form.improvement_id.choices = [("", "Choose a card")] + [
+            (str(c.id), f"#{c.id} {c.title}") for c in cards
+        ]
+        form.observation_id.choices = [("", "Choose an observation")] + [
+            (str(o.id), f"{o.observed_at:%d %b} · {o.area.name} · {o.description[:60]}")
+            for o in observations
+        ]
     return {
         "record": record,
         "link_form": form,
         "links_error": error,
-        "can_edit": _can_edit(),
+        "can_edit": can_edit,
         "recurrence": service.recurrence(db.session, record),
-        "card_urls": {
-            c.id: _link_url("improvements.detail", improvement_id=c.id) for c in record.improvements
-        },
     }
 
 
@@ -248,7 +248,7 @@ def new() -> Response | str | tuple[str, int]:
 
 
 def _posted_item() -> Improvement | Observation | None:
-    """The card or observation a link form names (a card when it names both)."""
+    """The card or the observation a link form names."""
     return _get_or_none(Improvement, request.form.get("improvement_id")) or _get_or_none(
         Observation, request.form.get("observation_id")
     )
