@@ -139,7 +139,7 @@ def _find_by_slug(model: Any, slug: str | None) -> Any:
 @click.option("--threads", type=int, default=4, show_default=True, help="Threads per worker.")
 @with_appcontext
 def serve_command(host: str, port: int | None, workers: int, threads: int) -> None:
-    """Serve Kaizen with gunicorn (migrations are applied before the workers start)."""
+    """Serve Kaizen with gunicorn (migrations are applied once, before the workers start)."""
     from gunicorn.app.base import BaseApplication
 
     port = port or current_app.config.get("PORT") or int(os.environ.get("PORT", "8000"))
@@ -157,7 +157,9 @@ def serve_command(host: str, port: int | None, workers: int, threads: int) -> No
         def load(self) -> Flask:
             from kaizen import create_app
 
-            return create_app()
+            # This command's own app already applied pending migrations before the
+            # workers started; the workers need not each ask Alembic again.
+            return create_app({"AUTO_MIGRATE": False})
 
     KaizenServer().run()
 

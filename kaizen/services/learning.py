@@ -224,7 +224,7 @@ def suggest_similar(
         .join(Reflection, Reflection.improvement_id == Improvement.id)
         .options(selectinload(Improvement.reflection), selectinload(Improvement.team))
     ).all()
-    causes = session.scalars(select(RootCause).options(selectinload(RootCause.steps))).all()
+    causes = session.scalars(select(RootCause)).all()
 
     documents: list[tuple[Suggestion, set[str]]] = []
     for card in cards:
