@@ -6,6 +6,7 @@ import re
 from datetime import datetime, timedelta
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
@@ -23,7 +24,8 @@ from kaizen.models import (
     WipMode,
     utcnow,
 )
-from kaizen.services.board import board_token, build_board, percentile
+from kaizen.services.board import board_token, build_board
+from kaizen.services.metrics import percentile
 from kaizen.services.moves import move_card
 from tests.factories import (
     make_area,
@@ -69,6 +71,19 @@ def member(session: Session, client: FlaskClient, role: Role = Role.MEMBER) -> N
     user = make_user(session, role=role)
     session.commit()
     sign_in(client, user)
+
+
+def post_move(client: FlaskClient, card: Improvement, htmx: bool = True, **data: object):
+    """Send a move of this card as the board does: with htmx, unless told otherwise."""
+    return client.post(f"/board/cards/{card.id}/move", data=data, headers=HTMX if htmx else {})
+
+
+def card_facing_a_full_do_column(session: Session, mode: WipMode) -> Improvement:
+    """A press-shop card in Plan, and a Do column already at its limit of one."""
+    team = make_team(session, slug="press-shop")
+    make_column_limit(session, team, board_column=DO, wip_limit=1, mode=mode)
+    make_improvement(session, team=team, board_column=DO)
+    return make_improvement(session, team=team, board_column=PLAN)
 
 
 def token_of(html: str) -> str:
@@ -189,6 +204,28 @@ def test_the_board_makes_the_same_few_queries_for_few_or_many_cards(
     session.commit()
 
     assert queries_for_board() == few
+
+
+def test_a_reopened_card_finished_again_keeps_its_first_finish_but_shows_as_recent(
+    session: Session,
+) -> None:
+    team = make_team(session)
+    card = make_moved_improvement(
+        session,
+        team=team,
+        path=[
+            (PLAN, days_ago(70)),
+            (DONE, days_ago(60)),
+            (CHECK, days_ago(5)),
+            (DONE, days_ago(1)),
+        ],
+        outcome=Outcome.ADOPTED,
+    )
+
+    view = card_view(session, team, card.id)
+
+    assert view.cycle_days == 10  # to the first finish, as in the reports
+    assert view.finished_at is not None and view.finished_at > days_ago(2)
 
 
 def test_the_change_token_only_changes_when_the_board_does(session: Session) -> None:
@@ -411,7 +448,7 @@ def test_viewers_and_kiosks_see_the_board_read_only(
     sign_in(client, user)
 
     html = client.get("/board/press-shop").get_data(as_text=True)
-    moved = client.post(f"/board/cards/{card.id}/move", data={"to_column": "do", "version": 1})
+    moved = post_move(client, card, htmx=False, to_column="do", version=1)
 
     assert "card-moves" not in html
     assert moved.status_code == 403
@@ -429,6 +466,19 @@ def test_members_get_move_buttons_and_drag_handles(session: Session, client: Fla
     for other in ["Ideas", "Check", "Done"]:
         assert f'aria-label="Move to {other}"' in card_markup
     assert "card-handle" in card_markup and "Sortable.min.js" in html
+
+
+@pytest.mark.parametrize("role", [Role.MEMBER, Role.LEAD])
+def test_members_can_file_an_idea_and_only_leads_can_change_limits_from_a_lane(
+    session: Session, client: FlaskClient, role: Role
+) -> None:
+    make_team(session, slug="press-shop")
+    member(session, client, role)
+
+    html = client.get("/board/press-shop").get_data(as_text=True)
+
+    assert "/improvements/new?team=press-shop" in html
+    assert ("/teams/press-shop/settings" in html) is (role is Role.LEAD)
 
 
 def test_tv_mode_shows_the_board_with_nothing_to_press(
@@ -452,7 +502,7 @@ def test_signed_out_people_are_sent_to_sign_in_to_move(
     card = make_improvement(session, board_column=PLAN)
     session.commit()
 
-    response = client.post(f"/board/cards/{card.id}/move", data={"to_column": "do", "version": 1})
+    response = post_move(client, card, htmx=False, to_column="do", version=1)
 
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
@@ -467,11 +517,7 @@ def test_a_move_with_htmx_answers_with_the_redrawn_board(
     card = make_improvement(session, team=team, board_column=PLAN, title="Kanban square")
     member(session, client)
 
-    response = client.post(
-        f"/board/cards/{card.id}/move",
-        data={"to_column": "do", "version": 1, "board": "press-shop"},
-        headers=HTMX,
-    )
+    response = post_move(client, card, to_column="do", version=1, board="press-shop")
 
     html = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -488,10 +534,7 @@ def test_a_move_without_javascript_redirects_back_to_the_board_with_a_message(
     card = make_improvement(session, team=team, board_column=PLAN, title="Kanban square")
     member(session, client)
 
-    response = client.post(
-        f"/board/cards/{card.id}/move",
-        data={"to_column": "do", "version": 1, "board": "press-shop"},
-    )
+    response = post_move(client, card, htmx=False, to_column="do", version=1, board="press-shop")
 
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/board/press-shop")
@@ -506,11 +549,7 @@ def test_a_stale_move_gets_409_and_the_latest_board(session: Session, client: Fl
     move_card(session, card.id, CHECK, None, 1, None)
     member(session, client)
 
-    response = client.post(
-        f"/board/cards/{card.id}/move",
-        data={"to_column": "do", "version": 1, "board": "press-shop"},
-        headers=HTMX,
-    )
+    response = post_move(client, card, to_column="do", version=1, board="press-shop")
 
     html = response.get_data(as_text=True)
     assert response.status_code == 409
@@ -522,15 +561,10 @@ def test_a_stale_move_gets_409_and_the_latest_board(session: Session, client: Fl
 def test_a_hard_limit_refusal_gets_422_with_its_message(
     session: Session, client: FlaskClient
 ) -> None:
-    team = make_team(session, slug="press-shop")
-    make_column_limit(session, team, board_column=DO, wip_limit=1, mode=WipMode.HARD)
-    make_improvement(session, team=team, board_column=DO)
-    card = make_improvement(session, team=team, board_column=PLAN)
+    card = card_facing_a_full_do_column(session, WipMode.HARD)
     member(session, client)
 
-    response = client.post(
-        f"/board/cards/{card.id}/move", data={"to_column": "do", "version": 1}, headers=HTMX
-    )
+    response = post_move(client, card, to_column="do", version=1)
 
     assert response.status_code == 422
     assert "Do is full (1 / 1). Finish something first" in response.get_data(as_text=True)
@@ -540,17 +574,11 @@ def test_a_hard_limit_refusal_gets_422_with_its_message(
 def test_a_soft_limit_asks_for_a_reason_and_then_lets_the_card_in(
     session: Session, client: FlaskClient
 ) -> None:
-    team = make_team(session, slug="press-shop")
-    make_column_limit(session, team, board_column=DO, wip_limit=1, mode=WipMode.SOFT)
-    make_improvement(session, team=team, board_column=DO)
-    card = make_improvement(session, team=team, board_column=PLAN)
+    card = card_facing_a_full_do_column(session, WipMode.SOFT)
     member(session, client)
-    url = f"/board/cards/{card.id}/move"
 
-    asked = client.post(url, data={"to_column": "do", "version": 1}, headers=HTMX)
-    moved = client.post(
-        url, data={"to_column": "do", "version": 1, "reason": "Safety first"}, headers=HTMX
-    )
+    asked = post_move(client, card, to_column="do", version=1)
+    moved = post_move(client, card, to_column="do", version=1, reason="Safety first")
 
     assert asked.status_code == 422
     assert 'name="reason"' in asked.get_data(as_text=True)
@@ -566,18 +594,16 @@ def test_moving_to_done_asks_for_the_outcome_and_then_invites_the_reflection(
     team = make_team(session, slug="press-shop")
     card = make_improvement(session, team=team, board_column=CHECK, title="Kanban square")
     member(session, client)
-    url = f"/board/cards/{card.id}/move"
 
-    asked = client.post(url, data={"to_column": "done", "version": 1}, headers=HTMX)
-    finished = client.post(
-        url, data={"to_column": "done", "version": 1, "outcome": "not_adopted"}, headers=HTMX
-    )
+    asked = post_move(client, card, to_column="done", version=1)
+    finished = post_move(client, card, to_column="done", version=1, outcome="not_adopted")
 
     assert asked.status_code == 422
     assert 'value="adopted"' in asked.get_data(as_text=True)
     assert 'value="not_adopted"' in asked.get_data(as_text=True)
     assert finished.status_code == 200
     assert "write the reflection" in finished.get_data(as_text=True)
+    assert f'href="/improvements/{card.id}#reflection"' in finished.get_data(as_text=True)
     assert session.get(Improvement, card.id).outcome is Outcome.NOT_ADOPTED
 
 
@@ -587,9 +613,7 @@ def test_a_move_that_cannot_be_read_is_refused_without_writing(
     card = make_improvement(session, board_column=PLAN)
     member(session, client)
 
-    response = client.post(
-        f"/board/cards/{card.id}/move", data={"to_column": "sideways"}, headers=HTMX
-    )
+    response = post_move(client, card, to_column="sideways")
 
     assert response.status_code == 422
     assert session.scalar(select(func.count(CardMove.id))) == 1
@@ -601,11 +625,7 @@ def test_a_reorder_by_drag_persists(session: Session, client: FlaskClient) -> No
     second = make_improvement(session, team=team, board_column=DO, position=1, title="Second")
     member(session, client)
 
-    client.post(
-        f"/board/cards/{second.id}/move",
-        data={"to_column": "do", "position": 0, "version": 1},
-        headers=HTMX,
-    )
+    post_move(client, second, to_column="do", position=0, version=1)
 
     html = client.get("/board/press-shop").get_data(as_text=True)
     assert html.index(f'id="card-{second.id}"') < html.index(f'id="card-{first.id}"')
@@ -644,21 +664,28 @@ def test_a_poll_after_someone_moved_a_card_gets_the_new_board(
     assert 'data-version="2"' in card_html(html, card.id)
 
 
+@pytest.mark.parametrize("signed_in", [False, True], ids=["signed-out", "member"])
 def test_polling_costs_one_query_when_nothing_changed(
-    session: Session, client: FlaskClient
+    app: Flask, session: Session, client: FlaskClient, signed_in: bool
 ) -> None:
     team = make_team(session, slug="press-shop")
     make_improvement(session, team=team)
     session.commit()
+    if signed_in:  # the account is not even loaded to answer an unchanged poll
+        member(session, client)
     token = token_of(client.get("/board/press-shop").get_data(as_text=True))
     statements: list[str] = []
     listener = lambda *args: statements.append(args[2])  # noqa: E731
     event.listen(db.engine, "before_cursor_execute", listener)
+    # A fresh app context, as a real request has: no account cached in `g`, and an empty
+    # database session (the test's own would answer lookups from its identity map).
     try:
-        client.get(f"/board/press-shop?since={token}", headers=HTMX)
+        with app.app_context():
+            response = client.get(f"/board/press-shop?since={token}", headers=HTMX)
     finally:
         event.remove(db.engine, "before_cursor_execute", listener)
 
+    assert response.status_code == 204
     assert len(statements) == 1
 
 

@@ -11,6 +11,8 @@ from kaizen.models import BoardColumn, ColumnLimit, Role, Team, WipMode
 from kaizen.services.teams import TeamSettingsError, save_team_settings
 from tests.factories import make_area, make_team, make_user, sign_in
 
+SETTINGS = "/teams/press-shop/settings"
+
 
 def limits_of(session: Session, team: Team) -> dict[BoardColumn, tuple[int, WipMode]]:
     session.expire_all()
@@ -34,6 +36,19 @@ def settings_form(**overrides: str) -> dict[str, str]:
     return values
 
 
+def save_settings(client: FlaskClient, **overrides: str):
+    """Post the press shop's settings: no limits, all soft, starting at Plan, unless told."""
+    return client.post(SETTINGS, data=settings_form(**overrides))
+
+
+def press_shop(session: Session, *limits: ColumnLimit) -> Team:
+    """The saved team whose settings live at SETTINGS, with these limits."""
+    team = make_team(session, slug="press-shop", name="Press shop")
+    team.column_limits.extend(limits)
+    session.commit()
+    return team
+
+
 @pytest.fixture
 def lead(session: Session, client: FlaskClient):
     user = make_user(session, role=Role.LEAD)
@@ -43,12 +58,8 @@ def lead(session: Session, client: FlaskClient):
 
 
 def test_a_lead_saves_wip_limits_soft_and_hard(session: Session, client: FlaskClient, lead) -> None:
-    team = make_team(session, slug="press-shop")
-    session.commit()
-    response = client.post(
-        "/teams/press-shop/settings",
-        data=settings_form(plan_limit="5", do_limit="3", do_mode="hard", check_limit="4"),
-    )
+    team = press_shop(session)
+    response = save_settings(client, plan_limit="5", do_limit="3", do_mode="hard", check_limit="4")
     assert response.status_code == 302
     assert limits_of(session, team) == {
         BoardColumn.PLAN: (5, WipMode.SOFT),
@@ -60,40 +71,34 @@ def test_a_lead_saves_wip_limits_soft_and_hard(session: Session, client: FlaskCl
 def test_the_settings_page_shows_the_saved_limits(
     session: Session, client: FlaskClient, lead
 ) -> None:
-    team = make_team(session, slug="press-shop", name="Press shop")
-    team.column_limits.append(
-        ColumnLimit(board_column=BoardColumn.DO, wip_limit=3, mode=WipMode.HARD)
-    )
-    session.commit()
-    html = client.get("/teams/press-shop/settings").get_data(as_text=True)
+    press_shop(session, ColumnLimit(board_column=BoardColumn.DO, wip_limit=3, mode=WipMode.HARD))
+    html = client.get(SETTINGS).get_data(as_text=True)
     assert "Board settings for Press shop" in html
     assert 'name="do_limit" type="number" value="3"' in html
     assert 'checked id="do_mode-1" name="do_mode" type="radio" value="hard"' in html
 
 
 def test_a_blank_limit_removes_it(session: Session, client: FlaskClient, lead) -> None:
-    team = make_team(session, slug="press-shop")
-    team.column_limits.append(ColumnLimit(board_column=BoardColumn.DO, wip_limit=3))
-    team.column_limits.append(ColumnLimit(board_column=BoardColumn.PLAN, wip_limit=5))
-    session.commit()
-    client.post("/teams/press-shop/settings", data=settings_form(plan_limit="6"))
+    team = press_shop(
+        session,
+        ColumnLimit(board_column=BoardColumn.DO, wip_limit=3),
+        ColumnLimit(board_column=BoardColumn.PLAN, wip_limit=5),
+    )
+    save_settings(client, plan_limit="6")
     assert limits_of(session, team) == {BoardColumn.PLAN: (6, WipMode.SOFT)}
 
 
 def test_changing_a_limit_from_soft_to_hard_updates_it(
     session: Session, client: FlaskClient, lead
 ) -> None:
-    team = make_team(session, slug="press-shop")
-    team.column_limits.append(ColumnLimit(board_column=BoardColumn.DO, wip_limit=3))
-    session.commit()
-    client.post("/teams/press-shop/settings", data=settings_form(do_limit="2", do_mode="hard"))
+    team = press_shop(session, ColumnLimit(board_column=BoardColumn.DO, wip_limit=3))
+    save_settings(client, do_limit="2", do_mode="hard")
     assert limits_of(session, team) == {BoardColumn.DO: (2, WipMode.HARD)}
 
 
 def test_a_limit_below_one_is_refused_and_kept(session: Session, client: FlaskClient, lead) -> None:
-    team = make_team(session, slug="press-shop")
-    session.commit()
-    response = client.post("/teams/press-shop/settings", data=settings_form(do_limit="0"))
+    team = press_shop(session)
+    response = save_settings(client, do_limit="0")
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "Use 1 or more, or leave it blank for no limit." in html
@@ -102,9 +107,8 @@ def test_a_limit_below_one_is_refused_and_kept(session: Session, client: FlaskCl
 
 
 def test_ideas_may_have_a_limit_too(session: Session, client: FlaskClient, lead) -> None:
-    team = make_team(session, slug="press-shop")
-    session.commit()
-    client.post("/teams/press-shop/settings", data=settings_form(ideas_limit="12"))
+    team = press_shop(session)
+    save_settings(client, ideas_limit="12")
     assert limits_of(session, team) == {BoardColumn.IDEAS: (12, WipMode.SOFT)}
 
 
@@ -122,37 +126,34 @@ def test_done_never_has_a_limit(session: Session) -> None:
 def test_the_settings_form_offers_no_limit_for_done(
     session: Session, client: FlaskClient, lead
 ) -> None:
-    make_team(session, slug="press-shop")
-    session.commit()
-    html = client.get("/teams/press-shop/settings").get_data(as_text=True)
+    press_shop(session)
+    html = client.get(SETTINGS).get_data(as_text=True)
     assert 'name="done_limit"' not in html
 
 
 def test_a_lead_chooses_where_cycle_time_starts(
     session: Session, client: FlaskClient, lead
 ) -> None:
-    team = make_team(session, slug="press-shop")
-    session.commit()
-    client.post("/teams/press-shop/settings", data=settings_form(cycle_start_column="do"))
+    team = press_shop(session)
+    save_settings(client, cycle_start_column="do")
     session.expire_all()
     assert session.get(Team, team.id).cycle_start_column is BoardColumn.DO  # type: ignore[union-attr]
 
 
 def test_members_may_not_change_team_settings(session: Session, client: FlaskClient) -> None:
-    team = make_team(session, slug="press-shop")
+    team = press_shop(session)
     member = make_user(session, role=Role.MEMBER)
     session.commit()
     sign_in(client, member)
-    assert client.get("/teams/press-shop/settings").status_code == 403
-    response = client.post("/teams/press-shop/settings", data=settings_form(do_limit="1"))
+    assert client.get(SETTINGS).status_code == 403
+    response = save_settings(client, do_limit="1")
     assert response.status_code == 403
     assert limits_of(session, team) == {}
 
 
 def test_signed_out_people_are_sent_to_sign_in(session: Session, client: FlaskClient) -> None:
-    make_team(session, slug="press-shop")
-    session.commit()
-    response = client.get("/teams/press-shop/settings")
+    press_shop(session)
+    response = client.get(SETTINGS)
     assert response.status_code == 302
     assert "/login" in response.headers["Location"]
 

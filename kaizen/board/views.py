@@ -9,7 +9,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     make_response,
     redirect,
@@ -81,18 +80,9 @@ class Scope:
         return url_for("board.board", **args)
 
 
-def _endpoint_url(endpoint: str, value: object, **query: Any) -> str | None:
-    """URL of another feature's page about one thing, or None while that page does not exist."""
-    if endpoint not in current_app.view_functions:
-        return None
-    rule = next(current_app.url_map.iter_rules(endpoint))
-    names = list(rule.arguments)
-    return url_for(endpoint, **({names[0]: value} if names else {}), **query)
-
-
-def _can_move() -> bool:
-    """Members and up move cards; viewers, kiosks and signed-out screens only watch."""
-    return bool(current_user.is_authenticated and current_user.can(Role.MEMBER))
+def _can(role: Role) -> bool:
+    """Whether the person signed in holds this role or a higher one."""
+    return bool(current_user.is_authenticated and current_user.can(role))
 
 
 def _render(scope: Scope, status: int = 200, **context: Any) -> Response:
@@ -101,37 +91,20 @@ def _render(scope: Scope, status: int = 200, **context: Any) -> Response:
         board = build_board(db.session, utcnow(), scope.team_slug, scope.all_done)
     except TeamNotFound:
         abort(404)
-    can_move = _can_move() and not scope.tv
-    is_lead = bool(current_user.is_authenticated and current_user.can(Role.LEAD))
     response = render_page_or_fragment(
         "board/page.html",
         "board/_board.html",
         status=status,
         board=board,
-        scope=scope,
         tv=scope.tv,
-        can_move=can_move,
+        # Members and up move cards, leads change WIP limits; viewers, kiosks, signed-out
+        # screens and TV mode only watch.
+        can_move=_can(Role.MEMBER) and not scope.tv,
+        can_manage=_can(Role.LEAD) and not scope.tv,
         heading=_heading(board),
         page_url=scope.url(),
         poll_url=scope.url(since=board.token),
         poll_seconds=POLL_SECONDS,
-        detail_urls={
-            card.id: _endpoint_url("improvements.detail", card.id)
-            for lane in board.lanes
-            for column in lane.columns
-            for card in column.cards
-        },
-        new_urls={
-            lane.slug: _endpoint_url("improvements.new", None, team=lane.slug)
-            for lane in board.lanes
-        }
-        if can_move
-        else {},
-        settings_urls={
-            lane.slug: _endpoint_url("teams.settings", lane.slug) for lane in board.lanes
-        }
-        if is_lead and not scope.tv
-        else {},
         **context,
     )
     response.headers["Cache-Control"] = "no-store"
@@ -139,7 +112,7 @@ def _render(scope: Scope, status: int = 200, **context: Any) -> Response:
 
 
 def _heading(board: Board) -> str:
-    """The board's title: the team's name, or 'All teams'."""
+    """The board's title: the team's board, or the board of every team."""
     if board.team_slug and board.lanes:
         return f"{board.lanes[0].name} board"
     return "Improvement board"
@@ -231,7 +204,9 @@ def _success_notice(result: MoveResult) -> Notice:
         return Notice(
             f"“{result.title}” is finished: {result.outcome.label.lower()}. "
             "Both outcomes teach — write the reflection while it is fresh.",
-            link_url=_endpoint_url("improvements.detail", result.card_id, _anchor="reflection"),
+            link_url=url_for(
+                "improvements.detail", improvement_id=result.card_id, _anchor="reflection"
+            ),
             link_text="Write the reflection",
         )
     if not result.column_changed:

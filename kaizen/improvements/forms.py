@@ -10,7 +10,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DecimalField,
-    Field,
     HiddenField,
     IntegerField,
     SelectField,
@@ -23,22 +22,11 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
-    ValidationError,
 )
 from wtforms.widgets import HiddenInput
 
 from kaizen.models import Waste
 from kaizen.services.improvements import TITLE_MAX
-
-try:  # WTForms 3.3 declares options as SelectChoice; plain tuples go away in 3.4.
-    from wtforms import SelectChoice
-except ImportError:  # pragma: no cover - WTForms before 3.3
-    SelectChoice = None
-
-
-def choice(value: Any, label: str) -> Any:
-    """One option of a select or radio group, in the form this WTForms version expects."""
-    return SelectChoice(value, label) if SelectChoice is not None else (value, label)
 
 
 def optional_int(value: Any) -> int | None:
@@ -92,14 +80,12 @@ TITLE_VALIDATORS = [
 
 def waste_choices() -> list[tuple[str, str]]:
     """The eight wastes for a select, after a blank 'not chosen' choice."""
-    return [choice("", "— not chosen —")] + [
-        choice(w.value, f"{w.info.icon} {w.label}") for w in Waste
-    ]
+    return [("", "— not chosen —"), *((w.value, f"{w.info.icon} {w.label}") for w in Waste)]
 
 
 def with_blank(choices: Sequence[tuple[int, str]], blank: str) -> list[tuple[Any, str]]:
     """Id choices for a select, after a blank choice with the given label."""
-    return [choice("", blank), *(choice(value, label) for value, label in choices)]
+    return [("", blank), *choices]
 
 
 class VersionedForm(FlaskForm):
@@ -131,7 +117,7 @@ class DetailsForm(VersionedForm):
         people: Sequence[tuple[int, str]],
     ) -> None:
         """Fill the selects from the database's teams, areas and the team's people."""
-        self.team_id.choices = [choice(value, label) for value, label in teams]
+        self.team_id.choices = list(teams)
         self.area_id.choices = with_blank(areas, "— no area —")
         self.waste.choices = waste_choices()
         self.owner_id.choices = with_blank(people, "— nobody yet —")
@@ -176,11 +162,6 @@ class BlockedForm(VersionedForm):
     blocked = BooleanField("Blocked")
     blocked_reason = TextAreaField("What is it waiting for?")
 
-    def validate_blocked_reason(self, field: Field) -> None:
-        """A blocked card says what it is waiting for."""
-        if self.blocked.data and not (field.data or "").strip():
-            raise ValidationError("Say what the card is waiting for.")
-
 
 class ReflectionForm(VersionedForm):
     """The three questions of a finished improvement."""
@@ -189,18 +170,6 @@ class ReflectionForm(VersionedForm):
     take_forward = TextAreaField("What successes would we take forward?")
     do_differently = TextAreaField("What would we do differently next time?")
     anonymous = BooleanField("Reflect without my name")
-
-    def validate(self, extra_validators: Any = None) -> bool:
-        """At least one of the three questions needs an answer."""
-        valid = super().validate(extra_validators)
-        answers = (self.learnt.data, self.take_forward.data, self.do_differently.data)
-        if not any((answer or "").strip() for answer in answers):
-            self.learnt.errors = [
-                *self.learnt.errors,
-                "Answer at least one of the three questions.",
-            ]
-            return False
-        return valid
 
 
 class NewImprovementForm(FlaskForm):

@@ -2,21 +2,10 @@
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
-from types import ModuleType
 from typing import Any
 
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    flash,
-    make_response,
-    redirect,
-    request,
-    url_for,
-)
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_htmx import make_response as htmx_response
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -30,10 +19,10 @@ from kaizen.improvements.forms import (
     NewImprovementForm,
     ReflectionForm,
     TitleForm,
-    optional_int,
 )
 from kaizen.models import BoardColumn, Outcome, Role, Team, User, utcnow
 from kaizen.services import improvements as cards
+from kaizen.services import moves
 from kaizen.web import is_partial_request, render_page_or_fragment, vary_on_htmx
 
 bp = Blueprint("improvements", __name__)
@@ -56,35 +45,9 @@ def _me() -> User | None:
     return current_user._get_current_object() if current_user.is_authenticated else None
 
 
-def _moves_service() -> ModuleType | None:
-    """The board's move service, once it exists (it is built alongside this page)."""
-    try:
-        return importlib.import_module("kaizen.services.moves")
-    except ImportError:
-        return None
-
-
-def _root_cause_urls(page: cards.CardPage) -> dict[int, str]:
-    """Links to each five-whys record, when the five-whys pages exist."""
-    if "root_causes.detail" not in current_app.view_functions:
-        return {}
-    rules = list(current_app.url_map.iter_rules("root_causes.detail"))
-    if not rules[0].arguments:
-        return {}
-    argument = sorted(rules[0].arguments)[0]
-    return {rc.id: url_for("root_causes.detail", **{argument: rc.id}) for rc in page.root_causes}
-
-
-def _start_five_whys_url(page: cards.CardPage) -> str | None:
-    """Where a member starts a five whys for this card, when the five-whys pages exist."""
-    if not _can_edit() or "root_causes.new" not in current_app.view_functions:
-        return None
-    return url_for("root_causes.new", improvement=page.card.id)
-
-
 def _move_targets(page: cards.CardPage) -> list[tuple[str, str]]:
-    """(value, text) of each move button; none without the move service."""
-    if not _can_edit() or _moves_service() is None:
+    """(value, text) of each move button; none for people who cannot edit."""
+    if not _can_edit():
         return []
     targets = []
     for column in BoardColumn:
@@ -116,11 +79,6 @@ def _render(
         "editing": None,
         "form": None,
         "conflict": False,
-        "board_url": url_for("board.board")
-        if "board.board" in current_app.view_functions
-        else None,
-        "root_cause_urls": _root_cause_urls(page),
-        "start_five_whys_url": _start_five_whys_url(page),
         "move_targets": _move_targets(page),
         "move_error": None,
         "move_needs_reason": False,
@@ -212,9 +170,7 @@ def _saved(improvement_id: int, section: str, message: str) -> Response:
                 _anchor=ANCHORS.get(section, f"card-{section}"),
             )
         )
-    response = _render(_load(improvement_id), section)
-    response.headers["HX-Trigger"] = CHANGED_EVENT
-    return response
+    return htmx_response(_render(_load(improvement_id), section), trigger=CHANGED_EVENT)
 
 
 SAVED_MESSAGES = {
@@ -284,9 +240,6 @@ def unlink_observation(improvement_id: int, observation_id: int) -> Response:
 @require_role(Role.MEMBER)
 def move(improvement_id: int) -> Response:
     """Move the card with the board's move service (WIP limits and versions checked there)."""
-    moves = _moves_service()
-    if moves is None:
-        abort(404)
     target = request.form.get("to_column", "")
     try:
         column_code, _, outcome_code = target.partition(":")
@@ -295,10 +248,9 @@ def move(improvement_id: int) -> Response:
         version = int(request.form.get("version", ""))
     except ValueError:
         abort(400)
-    move_card: Callable[..., Any] = moves.move_card
     try:
         # The move service commits (or rolls back) on its own.
-        move_card(
+        moves.move_card(
             db.session,
             improvement_id,
             to_column,
@@ -331,14 +283,10 @@ def _target_label(column: BoardColumn, outcome: Outcome | None) -> str:
 def new() -> Response:
     """File a new idea: a title and a team are all it needs."""
     if request.method == "GET":
-        try:
-            observation_id = optional_int(request.args.get("observation"))
-        except ValueError:
-            observation_id = None
         defaults = cards.new_card_defaults(
             db.session,
             team_slug=request.args.get("team"),
-            observation_id=observation_id,
+            observation=cards.observation_or_none(db.session, request.args.get("observation")),
             user=_me(),
         )
         form = NewImprovementForm(
@@ -374,8 +322,6 @@ def new() -> Response:
     db.session.commit()
     target = url_for(".detail", improvement_id=card.id)
     if is_partial_request():
-        response = vary_on_htmx(make_response("", 200))
-        response.headers["HX-Redirect"] = target
-        return response
+        return vary_on_htmx(htmx_response("", redirect=target))
     flash("Card added to the Ideas column. Thank you — ideas are cheap to file.", "success")
     return redirect(target)

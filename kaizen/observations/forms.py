@@ -9,6 +9,7 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, HiddenField, IntegerField, RadioField, TextAreaField
 from wtforms.validators import (
     AnyOf,
+    DataRequired,
     InputRequired,
     Length,
     Optional,
@@ -23,14 +24,10 @@ class WholeMinutesField(IntegerField):
     """A number of minutes, with a plain-words message when it is not a whole number."""
 
     def process_formdata(self, valuelist: list[Any]) -> None:
-        """Accept empty input (no answer) and whole numbers; explain anything else."""
-        if not valuelist or not str(valuelist[0]).strip():
-            self.data = None
-            return
+        """Read a whole number; `Optional()` forgives empty input, anything else is explained."""
         try:
-            self.data = int(str(valuelist[0]).strip())
+            super().process_formdata(valuelist)
         except ValueError as error:
-            self.data = None
             raise ValueError("Minutes lost is a whole number, like 15.") from error
 
 
@@ -57,7 +54,8 @@ class ObservationForm(FlaskForm):
     description = TextAreaField(
         "What did you see?",
         validators=[
-            InputRequired(message="Tell us in a sentence or two what you saw."),
+            # DataRequired also refuses a description of only spaces.
+            DataRequired(message="Tell us in a sentence or two what you saw."),
             Length(
                 max=MAX_DESCRIPTION, message=f"Please keep it under {MAX_DESCRIPTION} characters."
             ),
@@ -84,11 +82,6 @@ class ObservationForm(FlaskForm):
         """Between nothing and a week; a number that could not be read is already explained."""
         if field.data is not None and not 0 <= field.data <= MAX_MINUTES_LOST:
             raise ValidationError(f"Minutes lost is between 0 and {MAX_MINUTES_LOST} (a week).")
-
-    def validate_description(self, field: TextAreaField) -> None:
-        """A description of only spaces is no description."""
-        if not (field.data or "").strip():
-            raise ValidationError("Tell us in a sentence or two what you saw.")
 
 
 class LinkCardForm(FlaskForm):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from typing import Any, cast
+from typing import cast
 from urllib.parse import urlsplit
 
 from flask import (
@@ -20,6 +20,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
@@ -113,7 +114,7 @@ def _render_entry(
         thanked=thanked,
         photo_again=photo_again,
         photo_id=f"photo-{form.form_key.data}",
-        post_url=url_for(".observe", area=area.slug) if area else url_for(".observe"),
+        post_url=url_for(".observe", area=area.slug if area else None),
         max_photo_bytes=MAX_PHOTO_BYTES,
     )
 
@@ -141,7 +142,7 @@ def observe() -> Response:
         return _render_entry(_fresh_form(area), area, unknown_area=unknown_area)
 
     request.max_content_length = UPLOAD_CEILING
-    if current_app.config.get("WTF_CSRF_ENABLED", True):
+    if current_app.config["WTF_CSRF_ENABLED"]:
         csrf.protect()
     form = ObservationForm()
     form.form_key.data = _form_key(form.form_key.data)
@@ -171,9 +172,7 @@ def observe() -> Response:
             if is_partial_request():
                 return _render_entry(_fresh_form(area), area, thanked=True)
             flash(THANKS, "success")
-            return redirect(
-                url_for(".observe", area=area.slug) if area else url_for(".observe"), 303
-            )
+            return redirect(url_for(".observe", area=area.slug if area else None), 303)
     return _render_entry(
         form,
         area,
@@ -209,19 +208,6 @@ def _filter_args(filters: ObservationFilters) -> dict[str, str]:
     return args
 
 
-def _detail_url_builder(endpoint: str) -> Any:
-    """A function from id to the page of one card or record, or None while that page is absent."""
-    rules = (
-        list(current_app.url_map.iter_rules(endpoint))
-        if endpoint in current_app.view_functions
-        else []
-    )
-    if not rules or len(rules[0].arguments) != 1:
-        return None
-    (argument,) = rules[0].arguments
-    return lambda item_id: url_for(endpoint, **{argument: item_id})
-
-
 @bp.get("/observations")
 @require_role(Role.VIEWER)
 def index() -> Response:
@@ -242,8 +228,6 @@ def index() -> Response:
         can_act=can_act,
         card_choices={row.id: cards_for_team(cards, row.team_id) for row in result.rows},
         root_cause_choices=root_cause_choices(db.session) if can_act else [],
-        card_url=_detail_url_builder("improvements.detail"),
-        root_cause_url=_detail_url_builder("root_causes.detail"),
         back_url=url_for(".index", **args, page=result.page),
         previous_url=url_for(".index", **args, page=result.page - 1),
         next_url=url_for(".index", **args, page=result.page + 1),
@@ -300,8 +284,7 @@ def convert(observation_id: int) -> Response:
         return redirect(_back(), 303)
     db.session.commit()
     flash(f"New improvement card on the board: “{card.title}”.", "success")
-    card_url = _detail_url_builder("improvements.detail")
-    return redirect(card_url(card.id) if card_url else _back(), 303)
+    return redirect(url_for("improvements.detail", improvement_id=card.id), 303)
 
 
 @bp.post("/observations/<int:observation_id>/link-improvement")
@@ -363,6 +346,8 @@ def area_qr(slug: str) -> str:
 @bp.get("/areas/qr")
 def all_qr() -> str:
     """One sheet with the QR code of every area, several to an A4 page."""
-    areas = db.session.scalars(db.select(Area).order_by(Area.name)).all()
+    areas = db.session.scalars(
+        db.select(Area).options(selectinload(Area.team)).order_by(Area.name)
+    ).all()
     codes = [_area_code(area) for area in areas]
     return render_template("observations/qr_sheet.html", codes=codes)

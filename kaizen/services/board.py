@@ -1,16 +1,16 @@
 """The kanban board as ready-to-render values, and the change token that live sync polls.
 
-Flow numbers come from the card-move log: a card *starts* when it first reaches its team's
-cycle start column (or any column after it) and *finishes* when it first reaches Done.
-Ages and cycle times are counted in calendar days.
+Flow numbers come from the reports' flow metrics (kaizen.services.metrics), so the board and
+the reports agree: a card *starts* when it first reaches its team's cycle start column (or any
+column after it) and *finishes* when it first reaches Done. The board counts whole calendar
+days where the reports show fractional ones.
 """
 
 from __future__ import annotations
 
 import hashlib
-import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from kaizen.models import (
     Area,
     BoardColumn,
-    CardMove,
     ColumnLimit,
     Improvement,
     Observation,
@@ -33,6 +32,7 @@ from kaizen.models import (
     observation_improvement,
     root_cause_improvement,
 )
+from kaizen.services.metrics import CardFlow, CardLog, Scope, card_flows, load_card_logs, percentile
 from kaizen.services.overview import month_start, previous_month_start
 
 # Done shows the cards finished in this many days; older ones are a link away.
@@ -135,71 +135,22 @@ class Board:
     teams: list[tuple[str, str]] = field(default_factory=list)
 
 
-def percentile(values: Sequence[int], pct: float) -> int | None:
-    """The pct-th percentile (0-100) by nearest rank: the smallest value that at least pct %
-    of the values do not exceed, so "85 % took N days or less" is literally true."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = max(math.ceil(pct / 100 * len(ordered)), 1)
-    return ordered[rank - 1]
-
-
 def _days(start: datetime, end: datetime) -> int:
-    """Calendar days from one moment to another."""
+    """Calendar days from one moment to another (the board shows whole days)."""
     return (end.date() - start.date()).days
 
 
-@dataclass
-class _Flow:
-    """What the move log says about one card."""
-
-    team_id: int
-    column: BoardColumn
-    first_reached: dict[BoardColumn, datetime] = field(default_factory=dict)
-    last_reached: dict[BoardColumn, datetime] = field(default_factory=dict)
-
-    def started_at(self, start_column: BoardColumn) -> datetime | None:
-        """When the card first reached the start column or any column after it."""
-        times = [t for c, t in self.first_reached.items() if c.index >= start_column.index]
-        return min(times) if times else None
-
-
-def _flows(session: Session, team_ids: Iterable[int]) -> dict[int, _Flow]:
-    """First and last arrival in every column, per card of these teams (one grouped query)."""
-    rows = session.execute(
-        select(
-            CardMove.improvement_id,
-            Improvement.team_id,
-            Improvement.board_column,
-            CardMove.to_column,
-            func.min(CardMove.moved_at),
-            func.max(CardMove.moved_at),
-        )
-        .join(Improvement, Improvement.id == CardMove.improvement_id)
-        .where(Improvement.team_id.in_(list(team_ids)))
-        .group_by(
-            CardMove.improvement_id,
-            Improvement.team_id,
-            Improvement.board_column,
-            CardMove.to_column,
-        )
-    )
-    flows: dict[int, _Flow] = {}
-    for card_id, team_id, column, to_column, first, last in rows:
-        flow = flows.setdefault(card_id, _Flow(team_id, column))
-        flow.first_reached[to_column] = first
-        flow.last_reached[to_column] = last
-    return flows
-
-
-def _cycle_days(flow: _Flow, start_column: BoardColumn) -> int | None:
-    """Start to first arrival in Done, in days, for a finished card."""
-    started = flow.started_at(start_column)
-    finished = flow.first_reached.get(BoardColumn.DONE)
-    if flow.column is not BoardColumn.DONE or started is None or finished is None:
+def _p85(samples: Sequence[int]) -> int | None:
+    """A team's 85th-percentile cycle time, once it has finished enough cards to mean much."""
+    if len(samples) < MIN_CYCLE_SAMPLES:
         return None
-    return max(_days(started, finished), 0)
+    value = percentile(samples, 85)
+    return None if value is None else int(value)
+
+
+def _last_arrival_in_done(log: CardLog) -> datetime | None:
+    """When the card last reached Done: a reopened card that finished again counts as new."""
+    return max((m.at for m in log.moves if m.to_column is BoardColumn.DONE), default=None)
 
 
 def _neighbours(column: BoardColumn) -> tuple[BoardColumn | None, BoardColumn | None]:
@@ -225,16 +176,21 @@ def build_board(
     """The board of one team (by slug) or of every team, one swimlane per team."""
     teams = _teams(session, team_slug)
     team_ids = [team.id for team in teams]
-    start_of = {team.id: team.cycle_start_column for team in teams}
-    flows = _flows(session, team_ids)
+    # Start, finish and cycle time follow the reports' rules (docs/metrics.md).
+    logs = load_card_logs(session, Scope(team_id=teams[0].id) if team_slug else Scope())
+    flows = {flow.id: flow for flow in card_flows(logs, now)}
+    # Team names are unique, and a flow knows its team by name.
+    team_of = {team.name: team.id for team in teams}
 
     cutoff = now - timedelta(days=DONE_WINDOW_DAYS)
-    done_ids = {i for i, f in flows.items() if f.column is BoardColumn.DONE}
-    recent_done = {
-        i
-        for i in done_ids
-        if all_done or flows[i].last_reached.get(BoardColumn.DONE, datetime.min) >= cutoff
+    last_done = {
+        log.id: _last_arrival_in_done(log) for log in logs if log.column is BoardColumn.DONE
     }
+    recent_done = [
+        card_id
+        for card_id, finished_at in last_done.items()
+        if all_done or (finished_at is not None and finished_at >= cutoff)
+    ]
     shown_filter = (
         true()
         if all_done
@@ -272,26 +228,24 @@ def build_board(
         )
     )
 
-    p85: dict[int, int | None] = {}
     finished: dict[int, int] = defaultdict(int)
     cycles: dict[int, list[int]] = defaultdict(list)
-    for card_id in done_ids:
+    for card_id in last_done:
         flow = flows[card_id]
-        finished[flow.team_id] += 1
-        days = _cycle_days(flow, start_of[flow.team_id])
-        if days is not None:
-            cycles[flow.team_id].append(days)
-    for team_id in team_ids:
-        samples = cycles[team_id]
-        p85[team_id] = percentile(samples, 85) if len(samples) >= MIN_CYCLE_SAMPLES else None
+        team_id = team_of.get(flow.team_name)
+        if team_id is None:  # a team added or renamed a moment ago: its lane is not shown
+            continue
+        finished[team_id] += 1
+        if flow.started_at is not None and flow.finished_at is not None:
+            cycles[team_id].append(_days(flow.started_at, flow.finished_at))
+    p85 = {team_id: _p85(cycles[team_id]) for team_id in team_ids}
 
     by_place: dict[tuple[int, BoardColumn], list[CardView]] = defaultdict(list)
     for card in cards:
-        flow = flows.get(card.id) or _Flow(card.team_id, card.board_column)
         view = _card_view(
             card,
-            flow,
-            start_of[card.team_id],
+            flows.get(card.id),
+            last_done.get(card.id),
             p85[card.team_id],
             observation_counts.get(card.id, 0),
             card.id in with_root_cause,
@@ -339,7 +293,7 @@ def build_board(
     return Board(
         lanes=lanes,
         token=board_token(session, now, team_slug),
-        observations_this_month=_observations_this_month(session, now, team_ids, team_slug),
+        observations_this_month=_observations_this_month(session, now, team_slug),
         observations_last_month=_observations_last_month(session, now, team_slug),
         done_window_days=DONE_WINDOW_DAYS,
         all_done=all_done,
@@ -350,17 +304,19 @@ def build_board(
 
 def _card_view(
     card: Improvement,
-    flow: _Flow,
-    start_column: BoardColumn,
+    flow: CardFlow | None,
+    finished_at: datetime | None,
     p85_days: int | None,
     observation_count: int,
     has_root_cause: bool,
     now: datetime,
 ) -> CardView:
-    """Turn a card and its move history into what the board shows."""
-    started = flow.started_at(start_column)
+    """Turn a card and its flow (None: a card added since the logs were read) into a view."""
+    started = flow.started_at if flow else None
+    first_done = flow.finished_at if flow else None
     done = card.board_column is BoardColumn.DONE
     age = _days(started, now) if started is not None and not done else None
+    cycle = _days(started, first_done) if done and started and first_done else None
     back, forward = _neighbours(card.board_column)
     primary = forward or back
     others = tuple(c for c in COLUMNS if c not in (card.board_column, primary))
@@ -374,14 +330,14 @@ def _card_view(
         owner_name=card.owner.display_name if card.owner else None,
         age_days=age,
         days_since_created=max(_days(card.created_at, now), 0),
-        cycle_days=_cycle_days(flow, start_column) if done else None,
+        cycle_days=cycle,
         over_p85=age is not None and p85_days is not None and age > p85_days,
         has_root_cause=has_root_cause,
         blocked=card.blocked,
         blocked_reason=card.blocked_reason,
         linked_observation_count=observation_count,
         outcome=card.outcome,
-        finished_at=flow.last_reached.get(BoardColumn.DONE) if done else None,
+        finished_at=finished_at if done else None,
         needs_reflection=done and card.reflection is None,
         primary_move=primary,
         other_columns=others,
@@ -396,9 +352,7 @@ def _observation_scope(query: Select[Any], team_slug: str | None) -> Select[Any]
     return query.where(Observation.area_id.in_(team_areas))
 
 
-def _observations_this_month(
-    session: Session, now: datetime, team_ids: list[int], team_slug: str | None
-) -> int:
+def _observations_this_month(session: Session, now: datetime, team_slug: str | None) -> int:
     """Observations reported this month (in the team's areas on a team board)."""
     query = select(func.count(Observation.id)).where(Observation.observed_at >= month_start(now))
     return session.scalar(_observation_scope(query, team_slug)) or 0

@@ -203,7 +203,7 @@ def load_card(session: Session, improvement_id: int) -> Improvement | None:
             selectinload(Improvement.block_periods),
             selectinload(Improvement.observations).joinedload(Observation.area),
             selectinload(Improvement.observations).joinedload(Observation.reporter),
-            selectinload(Improvement.root_causes).selectinload(RootCause.steps),
+            selectinload(Improvement.root_causes),
             selectinload(Improvement.reflection).joinedload(Reflection.author),
         )
         .execution_options(populate_existing=True)
@@ -456,12 +456,11 @@ def new_card_defaults(
     session: Session,
     *,
     team_slug: str | None,
-    observation_id: int | None,
+    observation: Observation | None,
     user: User | None,
 ) -> NewCardDefaults:
     """Pre-fill a new card from a team slug, an observation, or the person's own team."""
     team_id = session.scalar(select(Team.id).where(Team.slug == team_slug)) if team_slug else None
-    observation = session.get(Observation, observation_id) if observation_id else None
     if observation is None:
         return NewCardDefaults(team_id=team_id or (user.team_id if user else None))
     return NewCardDefaults(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, bindparam, func, select, update
+from sqlalchemy import CursorResult, Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from kaizen.models import (
@@ -56,10 +56,9 @@ class CardNotFound(MoveRefused):
 class StaleVersion(MoveRefused):
     """The card changed since the person saw it; nothing was written."""
 
-    def __init__(self, card_id: int, current_version: int | None) -> None:
+    def __init__(self, card_id: int) -> None:
         super().__init__(STALE_MESSAGE)
         self.card_id = card_id
-        self.current_version = current_version
 
 
 @dataclass(frozen=True)
@@ -192,7 +191,7 @@ def _move(
     if card is None:
         raise CardNotFound(card_id)
     if card.version != expected_version:
-        raise StaleVersion(card_id, card.version)
+        raise StaleVersion(card_id)
 
     from_column: BoardColumn = card.board_column
     column_changed = from_column is not to_column
@@ -203,9 +202,12 @@ def _move(
     elif not column_changed:
         outcome = card.outcome  # reordering within Done keeps the outcome
 
+    # The target column without the moving card: what the WIP limit counts and the new order.
+    others = _column_cards(session, team_id, to_column, exclude_card_id=card_id)
     logged_reason = None
+    # A reorder within a column is not checked: the count does not change.
     if column_changed:
-        info = column_limit(session, team_id, to_column, exclude_card_id=card_id)
+        info = _column_limit(session, team_id, to_column, len(others))
         if info is not None and info.count >= info.limit:
             if info.mode is WipMode.HARD:
                 raise WipLimitExceeded(info)
@@ -213,7 +215,6 @@ def _move(
                 raise SoftLimitNeedsReason(info)
             logged_reason = reason
 
-    others = _column_cards(session, team_id, to_column, exclude_card_id=card_id)
     if position is None:
         position = 0 if to_column is BoardColumn.DONE else len(others)
     position = min(position, len(others))
@@ -233,7 +234,7 @@ def _move(
     )
     changed = cast(CursorResult[Any], written).rowcount
     if changed != 1:
-        raise StaleVersion(card_id, None)
+        raise StaleVersion(card_id)
 
     _renumber(session, [*others[:position], None, *others[position:]])
     if column_changed:
@@ -283,10 +284,10 @@ def _lock_team(session: Session, team_id: int) -> None:
         session.execute(select(Team.id).where(Team.id == team_id).with_for_update())
 
 
-def column_limit(
-    session: Session, team_id: int, column: BoardColumn, exclude_card_id: int | None = None
+def _column_limit(
+    session: Session, team_id: int, column: BoardColumn, count: int
 ) -> LimitInfo | None:
-    """The team's WIP limit for `column` with its open card count, or None (Done: never)."""
+    """The team's WIP limit for `column` against its `count` cards, or None (Done: never)."""
     if column is BoardColumn.DONE:
         return None
     limit = session.execute(
@@ -296,12 +297,6 @@ def column_limit(
     ).one_or_none()
     if limit is None:
         return None
-    count_query = select(func.count(Improvement.id)).where(
-        Improvement.team_id == team_id, Improvement.board_column == column
-    )
-    if exclude_card_id is not None:
-        count_query = count_query.where(Improvement.id != exclude_card_id)
-    count = session.scalar(count_query) or 0
     return LimitInfo(column=column, count=count, limit=limit.wip_limit, mode=limit.mode)
 
 

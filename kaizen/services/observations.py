@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
 from sqlalchemy import Select, exists, func, select
@@ -27,6 +27,7 @@ from kaizen.models import (
     utcnow,
 )
 from kaizen.services.improvements import create_improvement
+from kaizen.services.metrics import add_months
 from kaizen.services.photos import ProcessedPhoto
 
 MAX_MINUTES_LOST = 7 * 24 * 60  # a week: anything longer is a typing slip
@@ -129,13 +130,6 @@ def parse_month(value: str | None) -> tuple[int, int] | None:
     return (year, month) if 1 <= month <= 12 and year >= 1970 else None
 
 
-def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
-    """Midnight on the first of the month and on the first of the next month."""
-    start = datetime(year, month, 1)
-    end = datetime(year + 1, 1, 1) if month == 12 else datetime(year, month + 1, 1)
-    return start, end
-
-
 @dataclass(frozen=True)
 class LinkedCard:
     """An improvement card an observation is linked to."""
@@ -201,7 +195,8 @@ def _filtered(query: Select[Any], filters: ObservationFilters) -> Select[Any]:
     if filters.waste is not None:
         query = query.where(Observation.waste == filters.waste)
     if filters.month is not None:
-        start, end = month_bounds(*filters.month)
+        start = datetime(*filters.month, 1)
+        end = datetime.combine(add_months(start, 1), time())
         query = query.where(Observation.observed_at >= start, Observation.observed_at < end)
     if filters.unlinked:
         query = query.where(

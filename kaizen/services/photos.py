@@ -8,7 +8,6 @@ Pillow and encoded afresh, so nothing but the pixels survives.
 from __future__ import annotations
 
 import io
-import warnings
 from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -47,19 +46,18 @@ class ProcessedPhoto:
 def _decode(raw: bytes) -> Image.Image:
     """Open and fully decode the upload, refusing anything but JPEG, PNG and WebP."""
     try:
-        with warnings.catch_warnings():
-            # Pillow only warns below twice its own pixel limit; treat the warning as a refusal.
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(raw), formats=list(CONTENT_TYPES))
-            if image.width * image.height > MAX_PIXELS:
-                raise PhotoError(TOO_MANY_PIXELS)
-            if image.format == "JPEG":
-                # Let the JPEG decoder skip detail we would throw away anyway.
-                image.draft("RGB", (MAX_SIDE, MAX_SIDE))
-            image.load()
+        # Opening decodes no pixels yet. Pillow refuses (or, nearer its limit, only warns
+        # about) enormous pictures; our lower limit refuses them before they are decoded.
+        image = Image.open(io.BytesIO(raw), formats=list(CONTENT_TYPES))
+        if image.width * image.height > MAX_PIXELS:
+            raise PhotoError(TOO_MANY_PIXELS)
+        if image.format == "JPEG":
+            # Let the JPEG decoder skip detail we would throw away anyway.
+            image.draft("RGB", (MAX_SIDE, MAX_SIDE))
+        image.load()
     except PhotoError:
         raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+    except Image.DecompressionBombError as error:
         raise PhotoError(TOO_MANY_PIXELS) from error
     except UnidentifiedImageError as error:
         raise PhotoError(NOT_A_PHOTO) from error
@@ -100,8 +98,8 @@ def process_photo(raw: bytes) -> ProcessedPhoto:
         raise PhotoError(NOT_A_PHOTO)
     decoded = _decode(raw)
     image_format = decoded.format or "PNG"
-    upright = ImageOps.exif_transpose(decoded)
-    image = _normalise_mode(upright, image_format)
+    ImageOps.exif_transpose(decoded, in_place=True)  # no full-size copy
+    image = _normalise_mode(decoded, image_format)
     if max(image.size) > MAX_SIDE:
         image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
     thumb = image.copy()

@@ -6,14 +6,14 @@ from flask_wtf import FlaskForm
 from wtforms import Field, RadioField, SelectField
 from wtforms.validators import NumberRange, Optional
 
-from kaizen.improvements.forms import WholeNumberField, choice
+from kaizen.improvements.forms import WholeNumberField
 from kaizen.models import BoardColumn, WipMode
 from kaizen.services.teams import CYCLE_START_COLUMNS, LIMITABLE_COLUMNS
 
 AT_LEAST_ONE = NumberRange(min=1, message="Use 1 or more, or leave it blank for no limit.")
 MODE_CHOICES = [
-    choice(WipMode.SOFT.value, "Soft — warn and ask for a reason"),
-    choice(WipMode.HARD.value, "Hard — refuse more cards"),
+    (WipMode.SOFT.value, "Soft — warn and ask for a reason"),
+    (WipMode.HARD.value, "Hard — refuse more cards"),
 ]
 
 
@@ -41,7 +41,7 @@ class TeamSettingsForm(FlaskForm):
     cycle_start_column = SelectField(
         "Cycle time starts when a card first reaches",
         choices=[
-            choice(c.value, c.label + (" (when it leaves Ideas)" if c is BoardColumn.PLAN else ""))
+            (c.value, c.label + (" (when it leaves Ideas)" if c is BoardColumn.PLAN else ""))
             for c in CYCLE_START_COLUMNS
         ],
     )

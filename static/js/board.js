@@ -90,7 +90,7 @@
 
   htmx.onLoad(function (root) {
     if (root.querySelectorAll) {
-      root.querySelectorAll("#board ol.cards, ol.cards").forEach(makeSortable);
+      root.querySelectorAll("ol.cards").forEach(makeSortable);
     }
   });
 

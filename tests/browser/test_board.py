@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -85,9 +87,49 @@ def sign_in(page: Page, live_server: str, user: User) -> None:
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
+def open_board(page: Page, live_server: str, board: StandUp) -> None:
+    """Sign in as the board's member and open the team board."""
+    sign_in(page, live_server, board.member)
+    page.goto(live_server + "/board/press-shop")
+
+
+@contextmanager
+def second_tablet(browser: Browser) -> Iterator[Page]:
+    """Another tablet at the same stand-up, with a browser context of its own."""
+    context = browser.new_context(viewport={"width": 1024, "height": 768}, has_touch=True)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
 def column(page: Page, name: str) -> Any:
     """The card list of one column of the (single) swimlane."""
     return page.locator(f"section.column-{name} ol.cards")
+
+
+def card_in(page: Page, name: str, card_id: int) -> Any:
+    """The card, if it stands in this column."""
+    return column(page, name).locator(f"#card-{card_id}")
+
+
+def finger(
+    page: Page, points: list[tuple[float, float]], hold_ms: int = 0, step_ms: int = 15
+) -> None:
+    """A finger put down at the first point, moved along the rest and lifted: real touch
+    events through the DevTools protocol, what a tablet sends."""
+    cdp = page.context.new_cdp_session(page)
+
+    def touch(kind: str, point: tuple[float, float] | None = None) -> None:
+        touch_points = [{"x": point[0], "y": point[1]}] if point else []
+        cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": touch_points})
+
+    touch("touchStart", points[0])
+    page.wait_for_timeout(hold_ms)
+    for point in points[1:]:
+        touch("touchMove", point)
+        page.wait_for_timeout(step_ms)
+    touch("touchEnd")
 
 
 def centre(box: dict[str, float]) -> tuple[float, float]:
@@ -113,8 +155,7 @@ def test_a_card_dragged_with_the_mouse_from_plan_to_do_stays_there_after_reload(
     page: Page, live_server: str, session: Session
 ) -> None:
     board = stand_up(session)
-    sign_in(page, live_server, board.member)
-    page.goto(live_server + "/board/press-shop")
+    open_board(page, live_server, board)
     points = drag_points(page, board.card.id, "do")
 
     with page.expect_response(lambda r: r.url.endswith(f"/cards/{board.card.id}/move")) as moved:
@@ -127,7 +168,7 @@ def test_a_card_dragged_with_the_mouse_from_plan_to_do_stays_there_after_reload(
 
     assert moved.value.status == 200
     page.reload()
-    expect(column(page, "do").locator(f"#card-{board.card.id}")).to_be_visible()
+    expect(card_in(page, "do", board.card.id)).to_be_visible()
     expect(page.locator("section.column-do .column-count")).to_have_text("2 / 4")
 
 
@@ -135,76 +176,55 @@ def test_a_card_dragged_by_touch_on_a_tablet_from_plan_to_do_stays_there_after_r
     page: Page, live_server: str, session: Session
 ) -> None:
     board = stand_up(session)
-    sign_in(page, live_server, board.member)
-    page.goto(live_server + "/board/press-shop")
+    open_board(page, live_server, board)
     points = drag_points(page, board.card.id, "do")
-    # Real touch events through the DevTools protocol: what a finger on a tablet sends.
-    cdp = page.context.new_cdp_session(page)
-
-    def touch(kind: str, point: tuple[float, float] | None = None) -> None:
-        touch_points = [{"x": point[0], "y": point[1]}] if point else []
-        cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": touch_points})
 
     with page.expect_response(lambda r: r.url.endswith(f"/cards/{board.card.id}/move")) as moved:
-        touch("touchStart", points[0])
-        page.wait_for_timeout(50)
-        for point in points[1:]:
-            touch("touchMove", point)
-            page.wait_for_timeout(20)
-        touch("touchEnd")
+        finger(page, points, hold_ms=50, step_ms=20)
 
     assert moved.value.status == 200
     page.reload()
-    expect(column(page, "do").locator(f"#card-{board.card.id}")).to_be_visible()
+    expect(card_in(page, "do", board.card.id)).to_be_visible()
 
 
 def test_a_finger_swiping_over_a_card_to_scroll_moves_nothing(
     page: Page, live_server: str, session: Session
 ) -> None:
     board = stand_up(session)
-    sign_in(page, live_server, board.member)
-    page.goto(live_server + "/board/press-shop")
+    open_board(page, live_server, board)
     moves: list[str] = []
     page.on("request", lambda r: moves.append(r.url) if r.method == "POST" else None)
     owner = page.locator(f"#card-{board.card.id} .card-owner").bounding_box()
     assert owner
     x, y = centre(owner)
-    cdp = page.context.new_cdp_session(page)
 
-    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
-    for i in range(1, 11):
-        point = {"x": x + 12 * i, "y": y - 25 * i}
-        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [point]})
-        page.wait_for_timeout(15)
-    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    finger(page, [(x + 12 * i, y - 25 * i) for i in range(11)])
     page.wait_for_timeout(500)
 
     assert moves == []
-    expect(column(page, "plan").locator(f"#card-{board.card.id}")).to_be_visible()
+    expect(card_in(page, "plan", board.card.id)).to_be_visible()
 
 
 def test_a_card_moves_with_its_buttons(page: Page, live_server: str, session: Session) -> None:
     board = stand_up(session)
-    sign_in(page, live_server, board.member)
-    page.goto(live_server + "/board/press-shop")
+    open_board(page, live_server, board)
     card = page.locator(f"#card-{board.card.id}")
 
     card.get_by_role("button", name="Move to Do").click()
 
     expect(page.get_by_text("“Kanban square for the forklift” moved to Do.")).to_be_visible()
-    expect(column(page, "do").locator(f"#card-{board.card.id}")).to_be_visible()
+    expect(card_in(page, "do", board.card.id)).to_be_visible()
     page.locator(f"#card-{board.card.id}").get_by_role("button", name="Move to Check").click()
-    expect(column(page, "check").locator(f"#card-{board.card.id}")).to_be_visible()
+    expect(card_in(page, "check", board.card.id)).to_be_visible()
     page.reload()
-    expect(column(page, "check").locator(f"#card-{board.card.id}")).to_be_visible()
+    expect(card_in(page, "check", board.card.id)).to_be_visible()
 
 
 def test_finishing_a_card_asks_for_its_outcome_and_invites_the_reflection(
     page: Page, live_server: str, session: Session
 ) -> None:
     board = stand_up(session)
-    sign_in(page, live_server, board.member)
-    page.goto(live_server + "/board/press-shop")
+    open_board(page, live_server, board)
     card = page.locator(f"#card-{board.card.id}")
 
     card.locator("summary", has_text="⋯").click()
@@ -214,66 +234,54 @@ def test_finishing_a_card_asks_for_its_outcome_and_invites_the_reflection(
     dialog.get_by_role("button", name="Move to Done").click()
 
     expect(page.get_by_text("is finished: not adopted")).to_be_visible()
-    expect(column(page, "done").locator(f"#card-{board.card.id}")).to_contain_text("Not adopted")
+    expect(card_in(page, "done", board.card.id)).to_contain_text("Not adopted")
 
 
 def test_a_hard_wip_limit_refusal_shows_its_message(
     page: Page, live_server: str, session: Session
 ) -> None:
     board = stand_up(session, do_limit=1, do_mode=WipMode.HARD)
-    sign_in(page, live_server, board.member)
-    page.goto(live_server + "/board/press-shop")
+    open_board(page, live_server, board)
 
     page.locator(f"#card-{board.card.id}").get_by_role("button", name="Move to Do").click()
 
     expect(page.get_by_role("alert")).to_have_text(
         "Do is full (1 / 1). Finish something first, or ask your lead to change the limit."
     )
-    expect(column(page, "plan").locator(f"#card-{board.card.id}")).to_be_visible()
+    expect(card_in(page, "plan", board.card.id)).to_be_visible()
 
 
 def test_a_move_on_one_tablet_shows_on_another_within_five_seconds(
     page: Page, live_server: str, session: Session, browser: Browser
 ) -> None:
     board = stand_up(session)
-    tv = browser.new_context(viewport={"width": 1024, "height": 768}, has_touch=True)
-    try:
-        other = tv.new_page()
+    with second_tablet(browser) as other:
         other.goto(live_server + "/board/press-shop")
-        expect(column(other, "plan").locator(f"#card-{board.card.id}")).to_be_visible()
-        sign_in(page, live_server, board.member)
-        page.goto(live_server + "/board/press-shop")
+        expect(card_in(other, "plan", board.card.id)).to_be_visible()
+        open_board(page, live_server, board)
 
         page.locator(f"#card-{board.card.id}").get_by_role("button", name="Move to Do").click()
-        expect(column(page, "do").locator(f"#card-{board.card.id}")).to_be_visible()
+        expect(card_in(page, "do", board.card.id)).to_be_visible()
 
-        expect(column(other, "do").locator(f"#card-{board.card.id}")).to_be_visible(timeout=5000)
-    finally:
-        tv.close()
+        expect(card_in(other, "do", board.card.id)).to_be_visible(timeout=5000)
 
 
 def test_a_stale_move_from_a_second_tablet_is_explained(
     page: Page, live_server: str, session: Session, browser: Browser
 ) -> None:
     board = stand_up(session)
-    second = browser.new_context(viewport={"width": 1024, "height": 768}, has_touch=True)
-    try:
-        other = second.new_page()
-        sign_in(other, live_server, board.member)
-        other.goto(live_server + "/board/press-shop")
+    with second_tablet(browser) as other:
+        open_board(other, live_server, board)
         # The second tablet stops polling, as if its Wi-Fi dropped for a moment.
         other.evaluate("window.kaizenBoardIdle = function () { return false; }")
-        sign_in(page, live_server, board.member)
-        page.goto(live_server + "/board/press-shop")
+        open_board(page, live_server, board)
         page.locator(f"#card-{board.card.id}").get_by_role("button", name="Move to Do").click()
-        expect(column(page, "do").locator(f"#card-{board.card.id}")).to_be_visible()
+        expect(card_in(page, "do", board.card.id)).to_be_visible()
 
         other.locator(f"#card-{board.card.id}").get_by_role("button", name="Move to Do").click()
 
         expect(other.get_by_text("Someone else moved this card a moment ago")).to_be_visible()
-        expect(column(other, "do").locator(f"#card-{board.card.id}")).to_be_visible()
-    finally:
-        second.close()
+        expect(card_in(other, "do", board.card.id)).to_be_visible()
 
 
 # -- screenshots -----------------------------------------------------------------------------

@@ -28,6 +28,19 @@ def jpeg(width: int = 1200, height: int = 900) -> bytes:
     return out.getvalue()
 
 
+def twelve_mb_jpeg() -> bytes:
+    """A real JPEG padded to 12 MB: over the 10 MB photo limit."""
+    small = jpeg(400, 300)
+    return small + b"\0" * (12 * 1024 * 1024 - len(small))
+
+
+def start_report(page: Page, live_server: str, waste: str = "Waiting") -> None:
+    """Open press-3's form, tap a waste and say what was seen."""
+    page.goto(live_server + "/observe?area=press-3")
+    page.get_by_role("radio", name=re.compile(f"^{waste}")).tap()
+    page.get_by_label("What did you see?").fill(SENTENCE)
+
+
 @pytest.fixture
 def press(session: Session):
     """Two areas of the Stamping team; the QR code points at 'Press line 3'."""
@@ -121,9 +134,7 @@ def test_a_signed_in_worker_reports_without_their_name(
 def test_a_renamed_text_file_is_refused_and_the_text_kept(
     page: Page, live_server: str, session: Session, press, screenshot
 ) -> None:
-    page.goto(live_server + "/observe?area=press-3")
-    page.get_by_role("radio", name=re.compile("^Defects")).tap()
-    page.get_by_label("What did you see?").fill(SENTENCE)
+    start_report(page, live_server, "Defects")
     page.get_by_label("Minutes lost").fill("20")
     page.locator("[data-photo-input]").set_input_files(
         {
@@ -155,14 +166,10 @@ def test_a_renamed_text_file_is_refused_and_the_text_kept(
 def test_a_12_mb_image_is_refused_and_the_text_kept(
     page: Page, live_server: str, session: Session, press
 ) -> None:
-    big = jpeg(400, 300)
-    big += b"\0" * (12 * 1024 * 1024 - len(big))
-    page.goto(live_server + "/observe?area=press-3")
-    page.get_by_role("radio", name=re.compile("^Waiting")).tap()
-    page.get_by_label("What did you see?").fill(SENTENCE)
+    start_report(page, live_server)
 
     page.locator("[data-photo-input]").set_input_files(
-        {"name": "huge.jpg", "mimeType": "image/jpeg", "buffer": big}
+        {"name": "huge.jpg", "mimeType": "image/jpeg", "buffer": twelve_mb_jpeg()}
     )
 
     expect(page.get_by_text("Photos can be at most 10 MB.")).to_be_visible()
@@ -174,15 +181,11 @@ def test_a_12_mb_image_is_refused_and_the_text_kept(
 def test_a_12_mb_image_that_reaches_the_server_is_refused_beside_the_field(
     page: Page, live_server: str, session: Session, press
 ) -> None:
-    big = jpeg(400, 300)
-    big += b"\0" * (12 * 1024 * 1024 - len(big))
-    page.goto(live_server + "/observe?area=press-3")
+    start_report(page, live_server)
     # As if the browser's own check were missing: the server must refuse it kindly too.
     page.evaluate("document.querySelector('#observe-form').dataset.maxPhotoBytes = '99999999'")
-    page.get_by_role("radio", name=re.compile("^Waiting")).tap()
-    page.get_by_label("What did you see?").fill(SENTENCE)
     page.locator("[data-photo-input]").set_input_files(
-        {"name": "huge.jpg", "mimeType": "image/jpeg", "buffer": big}
+        {"name": "huge.jpg", "mimeType": "image/jpeg", "buffer": twelve_mb_jpeg()}
     )
     page.get_by_role("button", name="Report").tap()
 
@@ -194,9 +197,7 @@ def test_a_12_mb_image_that_reaches_the_server_is_refused_beside_the_field(
 def test_a_dropped_connection_keeps_the_report_in_the_form(
     page: Page, live_server: str, session: Session, press
 ) -> None:
-    page.goto(live_server + "/observe?area=press-3")
-    page.get_by_role("radio", name=re.compile("^Waiting")).tap()
-    page.get_by_label("What did you see?").fill(SENTENCE)
+    start_report(page, live_server)
 
     def drop(route: Route) -> None:
         if route.request.method == "POST":
@@ -217,9 +218,7 @@ def test_a_dropped_connection_keeps_the_report_in_the_form(
 
 
 def test_a_server_error_keeps_the_report_in_the_form(page: Page, live_server: str, press) -> None:
-    page.goto(live_server + "/observe?area=press-3")
-    page.get_by_role("radio", name=re.compile("^Waiting")).tap()
-    page.get_by_label("What did you see?").fill(SENTENCE)
+    start_report(page, live_server)
     page.route("**/observe*", lambda route: route.fulfill(status=500, body="boom"))
 
     page.get_by_role("button", name="Report").tap()
