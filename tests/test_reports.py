@@ -20,6 +20,12 @@ MARCH = datetime(2026, 3, 2, 8, 0)
 NOW = datetime(2026, 4, 20, 10, 30)
 
 
+@pytest.fixture(autouse=True)
+def no_drawings_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Start each test with an empty in-process chart cache: every test's database is new."""
+    monkeypatch.setattr(views, "_recent", views._RecentCharts())
+
+
 @pytest.fixture
 def fixed_now(monkeypatch: pytest.MonkeyPatch) -> datetime:
     """Pin the report's clock, so ETags do not turn over with the hour mid-test."""
@@ -198,6 +204,25 @@ def test_reopening_a_chart_that_has_not_changed_answers_304(
     assert again.headers["ETag"] == etag
 
 
+def test_a_304_neither_builds_the_report_nor_draws(
+    client: FlaskClient, session: Session, fixed_now: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    finished_in_march(session)
+    session.commit()
+    etag = client.get("/reports/charts/cycle-time.svg?month=2026-03").headers["ETag"]
+
+    def must_not_run(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("a 304 must be answered from the fingerprint alone")
+
+    monkeypatch.setattr(views, "monthly_report", must_not_run)
+    monkeypatch.setattr(views, "render", must_not_run)
+    again = client.get(
+        "/reports/charts/cycle-time.svg?month=2026-03", headers={"If-None-Match": etag}
+    )
+
+    assert again.status_code == 304
+
+
 def test_a_new_card_move_changes_the_charts_etag(
     client: FlaskClient, session: Session, fixed_now: datetime
 ) -> None:
@@ -309,8 +334,6 @@ def test_an_unknown_csv_is_not_found(client: FlaskClient) -> None:
 def test_finished_cards_without_a_reflection_get_a_quiet_reminder(
     client: FlaskClient, session: Session
 ) -> None:
-    from kaizen.models import Reflection
-
     reflected = finished_in_march(session, title="Kanban square")
     finished_in_march(session, title="Shadow board")
     session.add(Reflection(improvement=reflected, learnt="Small signals work."))

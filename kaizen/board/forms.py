@@ -1,8 +1,5 @@
 """The move form: what a drag, a "Move to" button or the reason/outcome dialog sends."""
 
-from typing import Any
-
-import wtforms
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, RadioField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
@@ -11,18 +8,12 @@ from kaizen.models import BoardColumn, Outcome
 from kaizen.services.moves import REASON_MAX_LENGTH
 
 
-def _choice(value: str, label: str) -> Any:
-    """An option: WTForms 3.3 declares them as SelectChoice; older versions take tuples."""
-    select_choice = getattr(wtforms, "SelectChoice", None)
-    return select_choice(value, label) if select_choice else (value, label)
-
-
 class MoveForm(FlaskForm):
     """Move one card to a column (and position), with the version the person saw."""
 
     to_column = SelectField(
         "Move to",
-        choices=[_choice(c.value, c.label) for c in BoardColumn],
+        choices=[(c.value, c.label) for c in BoardColumn],
         validators=[InputRequired()],
     )
     position = IntegerField("Position", validators=[Optional(), NumberRange(min=0)])
@@ -32,7 +23,7 @@ class MoveForm(FlaskForm):
     )
     outcome = RadioField(
         "How did it end?",
-        choices=[_choice(o.value, o.label) for o in Outcome],
+        choices=[(o.value, o.label) for o in Outcome],
         validators=[Optional()],
     )
     # Which board the person is looking at, so the answer redraws that same board.

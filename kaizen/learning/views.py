@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
 from flask import Blueprint, abort, current_app, render_template, request, url_for
@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 from kaizen.extensions import db, htmx
 from kaizen.models import Outcome, Waste, utcnow
 from kaizen.services import learning as service
+from kaizen.services.metrics import add_months, parse_month
 from kaizen.services.overview import month_start, previous_month_start
 from kaizen.web import is_partial_request, vary_on_htmx
 
@@ -18,19 +19,13 @@ bp = Blueprint("learning", __name__, url_prefix="/learning")
 
 
 def _month(value: str | None) -> datetime | None:
-    """The first moment of a YYYY-MM month, or None when absent or not a month."""
-    try:
-        return datetime.strptime(value or "", "%Y-%m")
-    except ValueError:
-        return None
+    """Midnight on the first day of a YYYY-MM month, or None when absent or not a month."""
+    month = parse_month(value)
+    return datetime.combine(month, time()) if month else None
 
 
 def _next_month(start: datetime) -> datetime:
-    return (
-        start.replace(year=start.year + 1, month=1)
-        if start.month == 12
-        else start.replace(month=start.month + 1)
-    )
+    return datetime.combine(add_months(start.date(), 1), time())
 
 
 def _enum(enum_cls: Any, value: str | None) -> Any:

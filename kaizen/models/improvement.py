@@ -163,6 +163,7 @@ class BlockPeriod(Model):
     )
 
     improvement: Mapped[Improvement] = relationship(back_populates="block_periods")
+    blocked_by: Mapped[User | None] = relationship()
 
 
 class AppendOnlyError(RuntimeError):

@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -26,11 +25,11 @@ from kaizen.services.metrics import (
     add_months,
     data_version,
     month_start,
+    parse_month,
 )
 
 # Bump when a chart's drawing changes, so browsers fetch the new look.
 CHART_REVISION = "1"
-MONTH_PATTERN = re.compile(r"(\d{4})-(\d{2})")
 
 
 # --------------------------------------------------------------------------------------
@@ -101,17 +100,6 @@ class ReportParams:
         if self.working_days:
             parts.append("working-days")
         return "-".join(parts)
-
-
-def parse_month(text: str | None) -> date | None:
-    """'2026-03' as the first day of that month; None for anything else."""
-    match = MONTH_PATTERN.fullmatch(text or "")
-    if not match:
-        return None
-    year, month = int(match[1]), int(match[2])
-    if not (1 <= month <= 12 and 1900 <= year <= 9998):
-        return None
-    return date(year, month, 1)
 
 
 def _choice(session: Session, model: type[Team] | type[Area], slug: str) -> Choice | None:

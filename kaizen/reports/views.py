@@ -26,8 +26,8 @@ from kaizen.reports.content import (
     report_page,
     table,
 )
-from kaizen.services.charts import DRAWING, render
-from kaizen.services.metrics import monthly_report
+from kaizen.services.charts import render
+from kaizen.services.metrics import MonthlyReport, monthly_report
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -72,16 +72,19 @@ def _params(month: str | None, now: datetime) -> ReportParams:
     return params
 
 
+def _report(params: ReportParams, now: datetime) -> MonthlyReport:
+    """The report data for these filters: built once per request."""
+    return monthly_report(db.session, params.month, now, params.scope, params.working_days)
+
+
 @bp.get("/monthly", defaults={"month": None})
 @bp.get("/monthly/<month>")
 def monthly(month: str | None) -> str:
     """The month's report (this month without one): numbers, charts, tables, downloads."""
     now = utcnow()
     params = _params(month, now)
-    report = monthly_report(db.session, params.month, now, params.scope, params.working_days)
-    return render_template(
-        "reports/monthly.html", page=report_page(db.session, report, params, now)
-    )
+    page = report_page(db.session, _report(params, now), params, now)
+    return render_template("reports/monthly.html", page=page)
 
 
 @bp.get("/charts/<name>.<any(svg, png):fmt>")
@@ -97,11 +100,7 @@ def chart(name: str, fmt: str) -> Response:
     else:
         body = _recent.get(etag)
         if body is None:
-            report = monthly_report(
-                db.session, params.month, now, params.scope, params.working_days
-            )
-            with DRAWING:
-                body = render(draw(name, report, params), fmt)
+            body = render(draw(name, _report(params, now), params), fmt)
             _recent.put(etag, body)
         response = Response(body, mimetype=MIMETYPES[fmt])
         if fmt == "svg":
@@ -118,7 +117,6 @@ def data(name: str) -> Response:
         abort(404)
     now = utcnow()
     params = _params(request.args.get("month"), now)
-    report = monthly_report(db.session, params.month, now, params.scope, params.working_days)
-    response = Response(csv_bytes(table(name, report, params)), mimetype="text/csv")
+    response = Response(csv_bytes(table(name, _report(params, now), params)), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{params.file_stem(name)}.csv"'
     return response

@@ -3,8 +3,8 @@
 Each chart function takes plain metric values and returns a `Chart`: a Figure plus the
 hover title of every mark. `render` turns it into deterministic SVG (fixed hash salt, no
 date, text kept as text) or PNG. Charts with nothing to show draw a friendly message
-instead of an empty axis. Drawing holds a lock: matplotlib's font cache is not thread-safe
-and gunicorn's gthread workers draw from several threads.
+instead of an empty axis. Rendering holds a lock: gunicorn's gthread workers draw from
+several threads, and matplotlib does not promise thread safety even for separate Figures.
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ from matplotlib.ticker import MaxNLocator
 
 from kaizen.models import BoardColumn, Waste
 from kaizen.services.metrics import (
-    AgingCard,
     BeforeAfter,
     CardFlow,
     FlowDay,
@@ -98,8 +97,10 @@ STYLE: dict[str, Any] = {
 # rcParams' stubs list every key as a Literal; these are all valid keys.
 cast(Any, matplotlib.rcParams).update(STYLE)
 
-# Hold this around building and saving a figure (render takes it too; it is re-entrant).
-DRAWING = threading.RLock()
+# Rendering (text layout, fonts, the Agg/SVG writers) is where matplotlib touches shared
+# caches; building a Figure only creates its own artists, so only `savefig` is serialised.
+# Under the GIL, parallel rendering would gain little anyway.
+_RENDERING = threading.Lock()
 
 
 @dataclass
@@ -149,10 +150,11 @@ def _add_titles(svg: bytes, description: str, titles: dict[str, list[str]]) -> b
 def render(chart: Chart, fmt: str = "svg") -> bytes:
     """The chart as deterministic SVG bytes (or PNG for `fmt="png"`)."""
     buffer = io.BytesIO()
-    with DRAWING:
-        if fmt == "png":
+    if fmt == "png":
+        with _RENDERING:
             chart.figure.savefig(buffer, format="png", dpi=PNG_DPI, metadata={"Software": None})
-            return buffer.getvalue()
+        return buffer.getvalue()
+    with _RENDERING:
         chart.figure.savefig(buffer, format="svg", metadata={"Date": None})
     return _add_titles(buffer.getvalue(), chart.description, chart.titles)
 
@@ -185,9 +187,9 @@ def message_chart(message: str, height: float = 2.4) -> Chart:
     return Chart(figure=figure, description=message)
 
 
-def days_text(value: float) -> str:
-    """'4.5 days', '1.0 day'."""
-    return f"{value:.1f} day" if round(value, 1) == 1 else f"{value:.1f} days"
+def days_text(value: float, unit: str = "days") -> str:
+    """'4.5 days', '1.0 day', '2.0 working days'."""
+    return f"{value:.1f} {unit[:-1] if round(value, 1) == 1 else unit}"
 
 
 def short_title(title: str, limit: int = TITLE_CHARS) -> str:
@@ -256,9 +258,24 @@ def _month_axis(ax: Axes, months: Sequence[date]) -> None:
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
 
 
-def _first_busy(months: Sequence[date], totals: Sequence[int]) -> int:
+def _first_busy(totals: Sequence[int]) -> int:
     """Index of the first month with data, so a new install's chart is not mostly empty."""
-    return next((i for i, total in enumerate(totals) if total), len(months) - 1)
+    return next((i for i, total in enumerate(totals) if total), len(totals) - 1)
+
+
+def _label_totals(ax: Axes, totals: Sequence[int]) -> None:
+    """Each stacked bar's total, in bold on top of it."""
+    for position, total in enumerate(totals):
+        if total:
+            ax.annotate(
+                str(total),
+                (position, total),
+                xytext=(0, 4),
+                textcoords="offset points",
+                ha="center",
+                va="bottom",
+                fontweight="bold",
+            )
 
 
 # --------------------------------------------------------------------------------------
@@ -272,12 +289,11 @@ def cycle_time_chart(
     month: date,
     window_start: date,
     unit: str = "days",
-    empty_message: str = "No improvements finished in these twelve months yet.",
 ) -> Chart:
     """One dot per finished improvement (finish date by cycle time), coloured by waste."""
     finished = [p for p in points if p.finished_at is not None and p.cycle_days is not None]
     if not finished:
-        return message_chart(empty_message)
+        return message_chart("No improvements finished in these twelve months yet.")
     figure = _figure()
     ax = figure.add_subplot()
     month_end = add_months(month, 1)
@@ -309,7 +325,7 @@ def cycle_time_chart(
         )
         collection.set_gid(gid)
         titles[gid] = [
-            f"{p.title} — {days_text(p.cycle_days or 0)}, finished "
+            f"{p.title} — {days_text(p.cycle_days or 0, unit)}, finished "
             f"{p.finished_at.day} {p.finished_at:%b %Y}"
             + (f" ({p.team_name})" if p.team_name else "")
             for p in marks
@@ -343,7 +359,7 @@ def throughput_chart(months: Sequence[MonthThroughput]) -> Chart:
     totals = [m.total for m in months]
     if not any(totals):
         return message_chart("No improvements finished in these twelve months yet.")
-    shown = list(months[_first_busy([m.month for m in months], totals) :])
+    shown = list(months[_first_busy(totals) :])
     figure = _figure()
     ax = figure.add_subplot()
     x = list(range(len(shown)))
@@ -355,17 +371,7 @@ def throughput_chart(months: Sequence[MonthThroughput]) -> Chart:
     if any(reopened):
         base = [a + n for a, n in zip(adopted, not_adopted, strict=True)]
         ax.bar(x, reopened, bottom=base, color=REOPENED, label="Reopened since", width=0.65)
-    for position, month in zip(x, shown, strict=True):
-        if month.total:
-            ax.annotate(
-                str(month.total),
-                (position, month.total),
-                xytext=(0, 4),
-                textcoords="offset points",
-                ha="center",
-                va="bottom",
-                fontweight="bold",
-            )
+    _label_totals(ax, [m.total for m in shown])
     _month_axis(ax, [m.month for m in shown])
     ax.set_ylim(0, max(m.total for m in shown) * 1.2 + 0.5)
     ax.set_ylabel("Improvements finished")
@@ -388,7 +394,7 @@ def observations_chart(months: Sequence[MonthWasteCounts]) -> Chart:
         return message_chart(
             "No observations reported in these twelve months yet. The first one is the hardest."
         )
-    shown = list(months[_first_busy([m.month for m in months], totals) :])
+    shown = list(months[_first_busy(totals) :])
     figure = _figure()
     ax = figure.add_subplot()
     x = list(range(len(shown)))
@@ -399,17 +405,7 @@ def observations_chart(months: Sequence[MonthWasteCounts]) -> Chart:
             continue
         ax.bar(x, values, bottom=bottom, color=waste.info.colour, label=waste.label, width=0.65)
         bottom = [b + v for b, v in zip(bottom, values, strict=True)]
-    for position, total in zip(x, bottom, strict=True):
-        if total:
-            ax.annotate(
-                str(total),
-                (position, total),
-                xytext=(0, 4),
-                textcoords="offset points",
-                ha="center",
-                va="bottom",
-                fontweight="bold",
-            )
+    _label_totals(ax, bottom)
     _month_axis(ax, [m.month for m in shown])
     ax.set_ylim(0, max(bottom) * 1.15 + 0.5)
     ax.set_ylabel("Observations reported")
@@ -530,10 +526,12 @@ def _spread(count: int) -> list[float]:
     return [-width / 2 + width * i / (count - 1) for i in range(count)]
 
 
-def aging_chart(cards: Sequence[AgingCard], pct: Percentiles, unit: str = "days") -> Chart:
-    """Open cards by column and age, against the 50th and 85th cycle-time percentiles."""
+def aging_chart(cards: Sequence[CardFlow], pct: Percentiles, unit: str = "days") -> Chart:
+    """Open started cards by column and age, against the 50th and 85th cycle-time percentiles."""
     if not cards:
         return message_chart("No cards in progress right now.")
+    # Every card here has started, so it has an age.
+    ages = {card.id: card.age_days or 0.0 for card in cards}
     figure = _figure()
     ax = figure.add_subplot()
     shown_columns = [
@@ -542,16 +540,15 @@ def aging_chart(cards: Sequence[AgingCard], pct: Percentiles, unit: str = "days"
         if c is not BoardColumn.DONE
         and (c is not BoardColumn.IDEAS or any(card.column is c for card in cards))
     ]
-    top = max(card.age_days for card in cards)
-    if pct.p85 is not None:
-        top = max(top, pct.p85)
+    oldest = max(ages.values())
+    top = oldest if pct.p85 is None else max(oldest, pct.p85)
     ax.set_ylim(0, top * 1.15 + 0.5)
     if pct.p85 is not None:
         ax.axhspan(pct.p85, ax.get_ylim()[1], color=RISK, zorder=0)
     titles: dict[str, list[str]] = {}
     for index, column in enumerate(shown_columns):
         in_column = sorted(
-            (c for c in cards if c.column is column), key=lambda c: (c.age_days, c.id)
+            (c for c in cards if c.column is column), key=lambda c: (ages[c.id], c.id)
         )
         if not in_column:
             continue
@@ -559,7 +556,7 @@ def aging_chart(cards: Sequence[AgingCard], pct: Percentiles, unit: str = "days"
         offsets = _spread(len(in_column))
         collection = ax.scatter(
             [index + offset for offset in offsets],
-            [c.age_days for c in in_column],
+            [ages[c.id] for c in in_column],
             s=110,
             color=[_waste_colour(c.waste) for c in in_column],
             edgecolors=[INK if c.blocked else "white" for c in in_column],
@@ -568,7 +565,7 @@ def aging_chart(cards: Sequence[AgingCard], pct: Percentiles, unit: str = "days"
         )
         collection.set_gid(gid)
         titles[gid] = [
-            f"{c.title} — {column.label}, {days_text(c.age_days)} in progress"
+            f"{c.title} — {column.label}, {days_text(ages[c.id], unit)} in progress"
             + (" (blocked)" if c.blocked else "")
             for c in in_column
         ]
@@ -594,9 +591,9 @@ def aging_chart(cards: Sequence[AgingCard], pct: Percentiles, unit: str = "days"
     if pct.p85 is not None:
         handles.append(Patch(color=RISK, label="Older than 85% of finished cards took"))
     figure.legend(handles=handles, loc="outside lower center", ncols=2)
-    description = f"{len(cards)} cards in progress; the oldest has been going for " + days_text(
-        cards[0].age_days if cards else 0
-    ).replace("days", unit)
+    description = (
+        f"{len(cards)} cards in progress; the oldest has been going for {days_text(oldest, unit)}"
+    )
     return Chart(figure=figure, description=description, titles=titles)
 
 

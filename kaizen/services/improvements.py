@@ -200,7 +200,7 @@ def load_card(session: Session, improvement_id: int) -> Improvement | None:
             joinedload(Improvement.owner),
             joinedload(Improvement.created_by),
             selectinload(Improvement.moves).joinedload(CardMove.moved_by),
-            selectinload(Improvement.block_periods),
+            selectinload(Improvement.block_periods).joinedload(BlockPeriod.blocked_by),
             selectinload(Improvement.observations).joinedload(Observation.area),
             selectinload(Improvement.observations).joinedload(Observation.reporter),
             selectinload(Improvement.root_causes),
@@ -218,11 +218,6 @@ def card_page(
     if card is None:
         return None
     now = now or utcnow()
-    blocker_ids = {p.blocked_by_id for p in card.block_periods if p.blocked_by_id is not None}
-    names: dict[int, str] = {}
-    if blocker_ids:
-        rows = session.execute(select(User.id, User.display_name).where(User.id.in_(blocker_ids)))
-        names = {user_id: name for user_id, name in rows}
     history = [
         MoveEntry(
             from_label=move.from_column.label if move.from_column else None,
@@ -238,7 +233,7 @@ def card_page(
             started_at=period.started_at,
             ended_at=period.ended_at,
             reason=period.reason,
-            by=names.get(period.blocked_by_id, "—") if period.blocked_by_id else "—",
+            by=period.blocked_by.display_name if period.blocked_by else "—",
             duration=describe_duration((period.ended_at or now) - period.started_at),
         )
         for period in card.block_periods

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select
@@ -191,19 +192,6 @@ class FlowDay:
 
     day: date
     counts: dict[BoardColumn, int]
-
-
-@dataclass(frozen=True)
-class AgingCard:
-    """An open, started card and how long it has been in progress."""
-
-    id: int
-    title: str
-    team_name: str
-    column: BoardColumn
-    waste: Waste | None
-    age_days: float
-    blocked: bool
 
 
 @dataclass(frozen=True)
@@ -389,9 +377,23 @@ def cycle_time_percentiles(
     return percentiles(cycle_days(finished_between(flows, start, end, waste)))
 
 
+_MONTH_PATTERN = re.compile(r"(\d{4})-(\d{2})")
+
+
 def month_start(moment: date | datetime) -> date:
     """The first day of the moment's month."""
     return date(moment.year, moment.month, 1)
+
+
+def parse_month(text: str | None) -> date | None:
+    """'2026-03' as the first day of that month; None for anything else."""
+    match = _MONTH_PATTERN.fullmatch(text or "")
+    if not match:
+        return None
+    year, month = int(match[1]), int(match[2])
+    if not (1 <= month <= 12 and 1900 <= year <= 9998):
+        return None
+    return date(year, month, 1)
 
 
 def add_months(month: date, count: int) -> date:
@@ -498,22 +500,10 @@ def cumulative_flow(
     return days
 
 
-def aging_wip(flows: Iterable[CardFlow]) -> list[AgingCard]:
-    """Open cards that have started, oldest first: their column and work-item age."""
-    cards = [
-        AgingCard(
-            id=f.id,
-            title=f.title,
-            team_name=f.team_name,
-            column=f.column,
-            waste=f.waste,
-            age_days=f.age_days,
-            blocked=f.blocked,
-        )
-        for f in flows
-        if f.age_days is not None
-    ]
-    return sorted(cards, key=lambda c: (-c.age_days, c.id))
+def aging_wip(flows: Iterable[CardFlow]) -> list[CardFlow]:
+    """Open cards that have started (they have an age), oldest first."""
+    started = [f for f in flows if f.age_days is not None]
+    return sorted(started, key=lambda f: (-(f.age_days or 0.0), f.id))
 
 
 def _related(card: Countermeasure, fact: ObservationFact) -> bool:
@@ -574,7 +564,11 @@ class Scope:
 
 def load_card_logs(session: Session, scope: Scope = Scope()) -> list[CardLog]:
     """Every card in scope with its move log and blocked periods, in three queries."""
-    card_query = (
+    in_scope = [
+        *([Improvement.team_id == scope.team_id] if scope.team_id is not None else []),
+        *([Improvement.area_id == scope.area_id] if scope.area_id is not None else []),
+    ]
+    cards = session.execute(
         select(
             Improvement.id,
             Improvement.title,
@@ -587,30 +581,23 @@ def load_card_logs(session: Session, scope: Scope = Scope()) -> list[CardLog]:
             Team.cycle_start_column,
         )
         .join(Team, Team.id == Improvement.team_id)
+        .where(*in_scope)
         .order_by(Improvement.id)
-    )
-    if scope.team_id is not None:
-        card_query = card_query.where(Improvement.team_id == scope.team_id)
-    if scope.area_id is not None:
-        card_query = card_query.where(Improvement.area_id == scope.area_id)
-    cards = session.execute(card_query).all()
+    ).all()
     if not cards:
         return []
-    in_scope = select(Improvement.id).where(
-        *([Improvement.team_id == scope.team_id] if scope.team_id is not None else []),
-        *([Improvement.area_id == scope.area_id] if scope.area_id is not None else []),
-    )
+    card_ids = select(Improvement.id).where(*in_scope)
     moves: dict[int, list[Move]] = defaultdict(list)
     for card_id, moved_at, source, target in session.execute(
         select(CardMove.improvement_id, CardMove.moved_at, CardMove.from_column, CardMove.to_column)
-        .where(CardMove.improvement_id.in_(in_scope))
+        .where(CardMove.improvement_id.in_(card_ids))
         .order_by(CardMove.improvement_id, CardMove.moved_at, CardMove.id)
     ):
         moves[card_id].append(Move(moved_at, source, target))
     blocks: dict[int, list[Block]] = defaultdict(list)
     for card_id, started_at, ended_at in session.execute(
         select(BlockPeriod.improvement_id, BlockPeriod.started_at, BlockPeriod.ended_at)
-        .where(BlockPeriod.improvement_id.in_(in_scope))
+        .where(BlockPeriod.improvement_id.in_(card_ids))
         .order_by(BlockPeriod.improvement_id, BlockPeriod.started_at)
     ):
         blocks[card_id].append(Block(started_at, ended_at))
@@ -689,20 +676,6 @@ def load_lessons(session: Session, card_ids: Sequence[int]) -> list[Lesson]:
     return [Lesson(*row) for row in rows]
 
 
-def cycle_time_summary(
-    session: Session,
-    start: datetime,
-    end: datetime,
-    now: datetime,
-    scope: Scope = Scope(),
-    waste: Waste | None = None,
-    working_days: bool = False,
-) -> Percentiles:
-    """Cycle-time percentiles of the improvements in scope finished in [start, end)."""
-    flows = card_flows(load_card_logs(session, scope), now, working_days)
-    return cycle_time_percentiles(flows, start, end, waste)
-
-
 def data_version(session: Session) -> str:
     """A short fingerprint of everything the reports show; it changes with any new event.
 
@@ -756,7 +729,6 @@ class MonthlyReport:
 
     month: date
     months: list[date]
-    working_days: bool
     numbers: MonthNumbers
     finished: list[CardFlow]
     cycle_points: list[CardFlow]
@@ -765,20 +737,19 @@ class MonthlyReport:
     observations: list[MonthWasteCounts]
     pareto: Pareto
     flow: list[FlowDay]
-    aging: list[AgingCard]
+    aging: list[CardFlow]
     before_after: list[BeforeAfter]
     lessons: list[Lesson]
-    lessons_shown: list[Lesson] = field(default_factory=list)
+
+    @property
+    def lessons_shown(self) -> list[Lesson]:
+        """The latest reflections, for the page (the CSV has them all)."""
+        return self.lessons[:LESSONS_SHOWN]
 
     @property
     def window_start(self) -> date:
         """The first day of the trailing window."""
         return self.months[0]
-
-    @property
-    def month_end(self) -> date:
-        """The first day after the report's month."""
-        return add_months(self.month, 1)
 
 
 def monthly_report(
@@ -791,7 +762,8 @@ def monthly_report(
     """The monthly report for `month` and the twelve months up to it, in a few queries."""
     month = month_start(month)
     months = months_ending(month)
-    start, end = _midnight(month), _midnight(add_months(month, 1))
+    next_month = add_months(month, 1)
+    start, end = _midnight(month), _midnight(next_month)
     window_start = _midnight(months[0])
 
     logs = load_card_logs(session, scope)
@@ -824,19 +796,18 @@ def monthly_report(
     ]
     lessons = load_lessons(session, finished_ids)
 
-    flow_start = months[0]
+    # From the window's start, or the first logged move if later, to the month's last day.
     first_move = min((m.at for log in logs for m in log.moves), default=None)
-    if first_move is not None:
-        flow_start = max(flow_start, first_move.date())
     flow = (
-        cumulative_flow(logs, flow_start, add_months(month, 1) - timedelta(days=1), now)
+        cumulative_flow(
+            logs, max(months[0], first_move.date()), next_month - timedelta(days=1), now
+        )
         if first_move is not None
         else []
     )
     return MonthlyReport(
         month=month,
         months=months,
-        working_days=working_days,
         numbers=MonthNumbers(
             finished=len(finished),
             adopted=sum(1 for f in finished if f.outcome is Outcome.ADOPTED),
@@ -856,5 +827,4 @@ def monthly_report(
         aging=aging_wip(flows),
         before_after=before_after(countermeasures, facts, now),
         lessons=lessons,
-        lessons_shown=lessons[:LESSONS_SHOWN],
     )

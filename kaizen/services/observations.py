@@ -28,6 +28,7 @@ from kaizen.models import (
 )
 from kaizen.services.improvements import create_improvement
 from kaizen.services.metrics import add_months
+from kaizen.services.metrics import parse_month as parse_month_start
 from kaizen.services.photos import ProcessedPhoto
 
 MAX_MINUTES_LOST = 7 * 24 * 60  # a week: anything longer is a typing slip
@@ -123,11 +124,8 @@ class ObservationFilters:
 
 def parse_month(value: str | None) -> tuple[int, int] | None:
     """(year, month) from 'YYYY-MM', or None when empty or malformed."""
-    match = re.fullmatch(r"(\d{4})-(\d{2})", (value or "").strip())
-    if not match:
-        return None
-    year, month = int(match[1]), int(match[2])
-    return (year, month) if 1 <= month <= 12 and year >= 1970 else None
+    month = parse_month_start((value or "").strip())
+    return (month.year, month.month) if month else None
 
 
 @dataclass(frozen=True)

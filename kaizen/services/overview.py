@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kaizen.models import BoardColumn, CardMove, Improvement, Observation, Outcome, Team, Waste
+from kaizen.services.metrics import add_months
 
 
 @dataclass(frozen=True)
@@ -51,10 +52,7 @@ def month_start(moment: datetime) -> datetime:
 
 def previous_month_start(moment: datetime) -> datetime:
     """Midnight on the first day of the month before the moment's month."""
-    start = month_start(moment)
-    if start.month == 1:
-        return start.replace(year=start.year - 1, month=12)
-    return start.replace(month=start.month - 1)
+    return datetime.combine(add_months(moment.date(), -1), time())
 
 
 def plant_overview(session: Session, now: datetime) -> PlantOverview:

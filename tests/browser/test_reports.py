@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
+import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy.orm import Session
 
@@ -15,7 +14,12 @@ from tests.browser.conftest import SCREENSHOT_DIR
 CHART_COUNT = 7
 
 
-def _last_full_month(now: datetime) -> str:
+@pytest.fixture
+def demo_month(session: Session) -> str:
+    """Load the demo plant and give its last full month, as YYYY-MM."""
+    now = utcnow()
+    load_demo_plant(session, now=now)
+    session.commit()
     return add_months(month_start(now), -1).strftime("%Y-%m")
 
 
@@ -31,14 +35,9 @@ def _open_report(page: Page, live_server: str, month: str) -> None:
 
 
 def test_the_monthly_report_of_a_demo_month_shows_every_chart(
-    page: Page, live_server: str, session: Session, screenshot
+    page: Page, live_server: str, demo_month: str, screenshot
 ) -> None:
-    now = utcnow()
-    load_demo_plant(session, now=now)
-    session.commit()
-    month = _last_full_month(now)
-
-    _open_report(page, live_server, month)
+    _open_report(page, live_server, demo_month)
 
     expect(page.get_by_role("heading", name="Improvement report")).to_be_visible()
     expect(page.get_by_text("Observations reported").first).to_be_visible()
@@ -50,13 +49,9 @@ def test_the_monthly_report_of_a_demo_month_shows_every_chart(
 
 
 def test_the_numbers_behind_a_chart_open_with_a_tap(
-    page: Page, live_server: str, session: Session
+    page: Page, live_server: str, demo_month: str
 ) -> None:
-    now = utcnow()
-    load_demo_plant(session, now=now)
-    session.commit()
-
-    _open_report(page, live_server, _last_full_month(now))
+    _open_report(page, live_server, demo_month)
     panel = page.locator("#chart-throughput")
     panel.get_by_text("Show the numbers").tap()
 
@@ -64,30 +59,24 @@ def test_the_numbers_behind_a_chart_open_with_a_tap(
 
 
 def test_the_team_filter_carries_into_the_previous_month_link(
-    page: Page, live_server: str, session: Session
+    page: Page, live_server: str, demo_month: str
 ) -> None:
-    now = utcnow()
-    load_demo_plant(session, now=now)
-    session.commit()
-
-    _open_report(page, live_server, _last_full_month(now))
+    _open_report(page, live_server, demo_month)
     page.get_by_label("Team").select_option(index=1)
     page.get_by_role("button", name="Show").click()
     page.wait_for_load_state()
 
     assert "team=" in (page.locator("a[rel=prev]").get_attribute("href") or "")
     team_charts = page.locator("img.chart")
+    expect(team_charts).not_to_have_count(0)
     assert all("team=" in (src or "") for src in team_charts.evaluate_all("a => a.map(i => i.src)"))
 
 
-def test_the_report_fits_a_plant_tv(browser: Browser, live_server: str, session: Session) -> None:
-    now = utcnow()
-    load_demo_plant(session, now=now)
-    session.commit()
+def test_the_report_fits_a_plant_tv(browser: Browser, live_server: str, demo_month: str) -> None:
     context = browser.new_context(viewport={"width": 1920, "height": 1080})
     tv = context.new_page()
     try:
-        _open_report(tv, live_server, _last_full_month(now))
+        _open_report(tv, live_server, demo_month)
         assert tv.evaluate("document.documentElement.scrollWidth") <= 1920
         SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
         tv.screenshot(path=str(SCREENSHOT_DIR / "report-monthly-tv.png"), full_page=False)
@@ -96,15 +85,12 @@ def test_the_report_fits_a_plant_tv(browser: Browser, live_server: str, session:
 
 
 def test_the_report_fits_a_phone_without_sideways_scrolling(
-    browser: Browser, live_server: str, session: Session
+    browser: Browser, live_server: str, demo_month: str
 ) -> None:
-    now = utcnow()
-    load_demo_plant(session, now=now)
-    session.commit()
     context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True)
     phone = context.new_page()
     try:
-        _open_report(phone, live_server, _last_full_month(now))
+        _open_report(phone, live_server, demo_month)
         assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     finally:
         context.close()
