@@ -759,7 +759,8 @@ def test_members_can_link_a_report_to_an_open_card(
     card = make_improvement(session, team=press.team, title="Forklift milk run")
     session.commit()
 
-    page = client.get("/observations").get_data(as_text=True)
+    # The pickers come with the row when it is opened (see the lazy-loading test below).
+    page = client.get(f"/observations/{reported.id}/links").get_data(as_text=True)
     assert "Forklift milk run (Stamping)" in page
 
     response = client.post(
@@ -814,3 +815,26 @@ def test_the_next_address_never_leaves_the_site(
     )
 
     assert response.headers["Location"] == "/observations"
+
+
+def test_the_link_pickers_come_with_the_row_not_with_every_row_of_the_list(
+    client: FlaskClient, session: Session
+) -> None:
+    team = make_team(session)
+    area = make_area(session, team=team)
+    observation = make_observation(session, area=area)
+    make_improvement(session, team=team, title="Kanban square for coils")
+    make_root_cause(session, "Coils wait for the crane")
+    signed_in(client, session, role=Role.MEMBER)
+
+    listing = client.get("/observations").get_data(as_text=True)
+    assert "Kanban square for coils" not in listing
+    assert f"/observations/{observation.id}/links" in listing
+
+    pickers = client.get(
+        f"/observations/{observation.id}/links?next=/observations", headers={"HX-Request": "true"}
+    ).get_data(as_text=True)
+    assert pickers.lstrip().startswith('<div class="obs-link-forms">')
+    assert "Kanban square for coils" in pickers
+    assert "Coils wait for the crane" in pickers
+    assert 'name="next" value="/observations"' in pickers

@@ -217,7 +217,6 @@ def index() -> Response:
     args = _filter_args(filters)
     person = _person()
     can_act = person is not None and person.can(Role.MEMBER)
-    cards = open_cards(db.session) if can_act else []
     return render_page_or_fragment(
         "observations/index.html",
         "observations/_list.html",
@@ -226,12 +225,28 @@ def index() -> Response:
         wastes=list(Waste),
         areas=area_choices(db.session),
         can_act=can_act,
-        card_choices={row.id: cards_for_team(cards, row.team_id) for row in result.rows},
-        root_cause_choices=root_cause_choices(db.session) if can_act else [],
         back_url=url_for(".index", **args, page=result.page),
         previous_url=url_for(".index", **args, page=result.page - 1),
         next_url=url_for(".index", **args, page=result.page + 1),
         clear_url=url_for(".index"),
+    )
+
+
+@bp.get("/observations/<int:observation_id>/links")
+@require_role(Role.MEMBER)
+def link_forms(observation_id: int) -> Response:
+    """The pickers that link one report to an open card of its team or a five-whys record."""
+    observation = get_observation(db.session, observation_id)
+    if observation is None:
+        abort(404)
+    team_id = observation.area.team_id if observation.area else None
+    return render_page_or_fragment(
+        "observations/link_forms.html",
+        "observations/_link_forms.html",
+        observation=observation,
+        card_choices=cards_for_team(open_cards(db.session), team_id),
+        root_cause_choices=root_cause_choices(db.session),
+        back_url=_back(request.args.get("next", "")),
     )
 
 
@@ -264,9 +279,9 @@ def thumbnail(observation_id: int) -> Response:
     return _photo_response(observation_id, thumbnail=True)
 
 
-def _back() -> str:
+def _back(target: str | None = None) -> str:
     """Where to return after an action: the list the person came from, never another site."""
-    target = request.form.get("next", "")
+    target = request.form.get("next", "") if target is None else target
     if target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
         return target
     return url_for(".index")

@@ -293,6 +293,27 @@ def test_a_member_turns_a_report_into_an_improvement(
     assert [card.title for card in report.improvements] == [SENTENCE]
 
 
+def test_opening_a_report_fetches_its_link_pickers(
+    page: Page, live_server: str, session: Session, press
+) -> None:
+    from kaizen.models import RootCause
+
+    make_user(session, username="mo", display_name="Mo Member", role=Role.MEMBER)
+    create_observation(session, area=press, waste=Waste.WAITING, description=SENTENCE)
+    session.add(RootCause(problem="Coils wait for the crane"))
+    session.commit()
+    sign_in(page, live_server, "mo")
+    page.goto(live_server + "/observations")
+    expect(page.get_by_label("Link to a five-whys record")).to_have_count(0)
+
+    page.get_by_text("Act on this report").tap()
+
+    picker = page.get_by_label("Link to a five-whys record")
+    expect(picker).to_be_visible()
+    page.get_by_role("button", name="Link to this record").tap()
+    expect(page.get_by_text("Report linked to the five-whys record.")).to_be_visible()
+
+
 def test_the_qr_page_prints_a_code_for_the_area(
     page: Page, app: Flask, live_server: str, press, screenshot
 ) -> None:
