@@ -50,3 +50,34 @@ def test_a_card_finished_as_not_adopted_is_reflected_on_and_found_in_the_hub(
     expect(lesson.get_by_text("Not adopted")).to_be_visible()
     expect(lesson.get_by_text("Anonymous")).to_be_visible()
     screenshot("learning-hub-tablet")
+
+
+def test_a_new_card_suggests_an_earlier_experiment_while_its_title_is_typed(
+    page: Page, live_server: str, session: Session
+) -> None:
+    from kaizen.models import Outcome, Reflection
+
+    team = make_team(session, name="Press shop", slug="press-shop")
+    earlier = make_improvement(session, team=team, title="Forklift waiting at press line 2")
+    earlier.board_column = BoardColumn.DONE
+    earlier.outcome = Outcome.NOT_ADOPTED
+    session.add(
+        CardMove(improvement=earlier, from_column=BoardColumn.IDEAS, to_column=BoardColumn.DONE)
+    )
+    session.add(Reflection(improvement=earlier, learnt="A second forklift moved the queue."))
+    make_user(session, username="ola", display_name="Ola", role=Role.MEMBER)
+    session.commit()
+
+    page.goto(live_server + "/login")
+    page.get_by_label("Username").fill("ola")
+    page.get_by_label("Password").fill("correct horse")
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(live_server + "/improvements/new?team=press-shop")
+    expect(page.get_by_text("Tried elsewhere?")).to_have_count(0)
+
+    page.get_by_label("Title").fill("Press line two waits for the forklifts")
+
+    suggestions = page.locator("#tried-elsewhere")
+    expect(suggestions.get_by_text("Tried elsewhere?")).to_be_visible()
+    expect(suggestions.get_by_role("link", name="Forklift waiting at press line 2")).to_be_visible()
+    expect(suggestions.get_by_text("Not adopted")).to_be_visible()
