@@ -498,3 +498,24 @@ def test_the_link_forms_link_a_card_or_an_observation(
     linked = service.load_root_cause(session, record.id)
     assert [o.id for o in linked.observations] == [observation.id]
     assert [c.id for c in linked.improvements] == [card.id]
+
+
+def test_the_unlink_buttons_remove_a_link_and_keep_the_item(
+    member_client: FlaskClient, session: Session
+) -> None:
+    observation = make_observation(session)
+    record = make_record(session, observation=observation)
+    session.commit()
+    page = member_client.get(f"/root-causes/{record.id}").get_data(as_text=True)
+    assert f'aria-label="Unlink observation {observation.id}"' in page
+
+    response = member_client.post(
+        f"/root-causes/{record.id}/links/remove",
+        data={"observation_id": str(observation.id)},
+        headers={"HX-Request": "true"},
+    )
+
+    assert "No observation linked yet." in response.get_data(as_text=True)
+    session.expire_all()
+    assert service.load_root_cause(session, record.id).observations == []
+    assert session.get(Observation, observation.id) is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -254,10 +255,18 @@ def _posted_item() -> Improvement | Observation | None:
     )
 
 
-def _ladder_refused(record: RootCause, error: Exception, status: int) -> Response:
-    """The ladder as it stands, with the reason a change was not made."""
-    context = _ladder_context(record, ladder_error=str(error))
-    return _section(record, "root_causes/_ladder.html", context, status)
+def _change_ladder(
+    record: RootCause, change: Callable[[], object], refused_status: int
+) -> Response:
+    """Make one change to the ladder and answer with the ladder as it now stands (or with
+    the reason the change was refused)."""
+    try:
+        change()
+    except service.RootCauseError as error:
+        context = _ladder_context(record, ladder_error=str(error))
+        return _section(record, "root_causes/_ladder.html", context, refused_status)
+    db.session.commit()
+    return _section(record, "root_causes/_ladder.html", _ladder_context(record))
 
 
 def _get_or_none(model: Any, raw: str | None) -> Any:
@@ -288,9 +297,11 @@ def add_step(root_cause_id: int) -> Response:
         return _section(
             record, "root_causes/_ladder.html", _ladder_context(record, step_form=form), 422
         )
-    service.add_step(db.session, record, form.why.data or "", form.because.data or "")
-    db.session.commit()
-    return _section(record, "root_causes/_ladder.html", _ladder_context(record))
+    return _change_ladder(
+        record,
+        lambda: service.add_step(db.session, record, form.why.data or "", form.because.data or ""),
+        refused_status=422,
+    )
 
 
 @bp.post("/<int:root_cause_id>/steps/<int:step_id>")
@@ -302,14 +313,13 @@ def update_step(root_cause_id: int, step_id: int) -> Response:
     if not form.validate_on_submit():
         context = _ladder_context(record, editing=step_id, edit_form=form)
         return _section(record, "root_causes/_ladder.html", context, 422)
-    try:
-        service.update_step(
+    return _change_ladder(
+        record,
+        lambda: service.update_step(
             db.session, record, step_id, form.why.data or "", form.because.data or ""
-        )
-    except service.RootCauseError as error:
-        return _ladder_refused(record, error, 409)
-    db.session.commit()
-    return _section(record, "root_causes/_ladder.html", _ladder_context(record))
+        ),
+        refused_status=409,
+    )
 
 
 @bp.post("/<int:root_cause_id>/steps/<int:step_id>/move")
@@ -318,12 +328,9 @@ def move_step(root_cause_id: int, step_id: int) -> Response:
     """Move a step up or down one place."""
     record = _record_or_404(root_cause_id)
     offset = -1 if request.form.get("direction") == "up" else 1
-    try:
-        service.move_step(db.session, record, step_id, offset)
-    except service.RootCauseError as error:
-        return _ladder_refused(record, error, 409)
-    db.session.commit()
-    return _section(record, "root_causes/_ladder.html", _ladder_context(record))
+    return _change_ladder(
+        record, lambda: service.move_step(db.session, record, step_id, offset), refused_status=409
+    )
 
 
 @bp.post("/<int:root_cause_id>/steps/remove-last")
@@ -331,12 +338,9 @@ def move_step(root_cause_id: int, step_id: int) -> Response:
 def remove_last_step(root_cause_id: int) -> Response:
     """Remove the bottom step (the first one always stays)."""
     record = _record_or_404(root_cause_id)
-    try:
-        service.remove_last_step(db.session, record)
-    except service.RootCauseError as error:
-        return _ladder_refused(record, error, 422)
-    db.session.commit()
-    return _section(record, "root_causes/_ladder.html", _ladder_context(record))
+    return _change_ladder(
+        record, lambda: service.remove_last_step(db.session, record), refused_status=422
+    )
 
 
 @bp.post("/<int:root_cause_id>/problem")
