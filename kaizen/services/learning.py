@@ -6,7 +6,6 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -15,8 +14,6 @@ from sqlalchemy.orm import Session, selectinload
 
 from kaizen.models import (
     Area,
-    BoardColumn,
-    CardMove,
     Improvement,
     Outcome,
     Reflection,
@@ -25,6 +22,7 @@ from kaizen.models import (
     Team,
     Waste,
 )
+from kaizen.services.metrics import first_done_at
 
 
 @dataclass(frozen=True)
@@ -59,18 +57,6 @@ class LessonFilters:
     team_id: int | None = None
     start: datetime | None = None
     end: datetime | None = None
-
-
-def _first_done(session: Session, card_ids: Iterable[int]) -> dict[int, datetime]:
-    ids = list(card_ids)
-    if not ids:
-        return {}
-    rows = session.execute(
-        select(CardMove.improvement_id, func.min(CardMove.moved_at))
-        .where(CardMove.improvement_id.in_(ids), CardMove.to_column == BoardColumn.DONE)
-        .group_by(CardMove.improvement_id)
-    )
-    return {card_id: moved_at for card_id, moved_at in rows}
 
 
 def find_lessons(session: Session, filters: LessonFilters, limit: int = 200) -> list[LessonRow]:
@@ -110,7 +96,7 @@ def find_lessons(session: Session, filters: LessonFilters, limit: int = 200) -> 
     if filters.end is not None:
         query = query.where(Reflection.created_at < filters.end)
     reflections = session.scalars(query).all()
-    done = _first_done(session, (r.improvement_id for r in reflections))
+    done = first_done_at(session, [r.improvement_id for r in reflections])
     rows = []
     for r in reflections:
         card = r.improvement

@@ -828,3 +828,15 @@ def monthly_report(
         before_after=before_after(countermeasures, facts, now),
         lessons=lessons,
     )
+
+
+def first_done_at(session: Session, card_ids: Sequence[int]) -> dict[int, datetime]:
+    """When each of these cards first reached Done (cards never done are left out)."""
+    if not card_ids:
+        return {}
+    rows = session.execute(
+        select(CardMove.improvement_id, func.min(CardMove.moved_at))
+        .where(CardMove.improvement_id.in_(card_ids), CardMove.to_column == BoardColumn.DONE)
+        .group_by(CardMove.improvement_id)
+    )
+    return {card_id: moved_at for card_id, moved_at in rows}

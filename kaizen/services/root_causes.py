@@ -12,8 +12,6 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from kaizen.models import (
-    BoardColumn,
-    CardMove,
     Improvement,
     Observation,
     Role,
@@ -24,6 +22,7 @@ from kaizen.models import (
     WhyStep,
     utcnow,
 )
+from kaizen.services.metrics import first_done_at
 
 # A chain shorter than this rarely reaches the process; the page says so gently.
 SUGGESTED_MIN_STEPS = 3
@@ -294,17 +293,11 @@ def recurrence(
     card_ids = [card.id for card in record.improvements]
     if not card_ids:
         return None
-    first_done = session.execute(
-        select(CardMove.improvement_id, func.min(CardMove.moved_at).label("done_at"))
-        .where(CardMove.improvement_id.in_(card_ids), CardMove.to_column == BoardColumn.DONE)
-        .group_by(CardMove.improvement_id)
-        .order_by(func.min(CardMove.moved_at))
-        .limit(1)
-    ).first()
-    if first_done is None:
+    done = first_done_at(session, card_ids)
+    if not done:
         return None
-    done_at = first_done.done_at
-    card = next(c for c in record.improvements if c.id == first_done.improvement_id)
+    card_id, done_at = min(done.items(), key=lambda item: (item[1], item[0]))
+    card = next(c for c in record.improvements if c.id == card_id)
     observed = [o.observed_at for o in record.observations]
     before = [t for t in observed if t < done_at]
     after = [t for t in observed if t >= done_at]
