@@ -25,7 +25,8 @@ from kaizen.models import (
     utcnow,
 )
 from kaizen.services.board import board_token, build_board
-from kaizen.services.metrics import percentile
+from kaizen.services.flow import percentile
+from kaizen.services.months import Month
 from kaizen.services.moves import move_card
 from tests.factories import (
     make_area,
@@ -720,11 +721,10 @@ def test_a_finished_card_without_a_reflection_shows_a_quiet_reminder(
 def test_the_board_header_shows_this_months_reports_with_last_months_for_the_trend(
     client: FlaskClient, session: Session
 ) -> None:
-    from kaizen.services.overview import month_start
 
     team = make_team(session, slug="press")
     area = make_area(session, team=team)
-    this_month = month_start(utcnow())
+    this_month = Month.of(utcnow()).start
     for _ in range(2):
         make_observation(session, area=area, observed_at=this_month + timedelta(minutes=5))
     make_observation(session, area=area, observed_at=this_month - timedelta(days=3))

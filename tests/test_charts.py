@@ -10,7 +10,7 @@ import pytest
 
 from kaizen.models import BoardColumn, Outcome, Waste
 from kaizen.services import charts
-from kaizen.services.metrics import (
+from kaizen.services.flow import (
     BeforeAfter,
     CardFlow,
     CardLog,
@@ -19,15 +19,15 @@ from kaizen.services.metrics import (
     aging_wip,
     card_flows,
     cumulative_flow,
-    months_ending,
     observations_by_month,
     percentiles,
     throughput_by_month,
     waste_pareto,
 )
+from kaizen.services.months import Month
 
 SVG = "{http://www.w3.org/2000/svg}"
-MARCH = date(2026, 3, 1)
+MARCH = Month(2026, 3)
 NOW = datetime(2026, 4, 10, 12, 0)
 WASTES = list(Waste)
 
@@ -81,15 +81,15 @@ def _facts(count: int) -> list[ObservationFact]:
 def cycle(count: int) -> charts.Chart:
     flows = _flows(count)
     pct = percentiles([f.cycle_days for f in flows if f.cycle_days is not None])
-    return charts.cycle_time_chart(flows, pct, MARCH, months_ending(MARCH)[0])
+    return charts.cycle_time_chart(flows, pct, MARCH, MARCH.ending(12)[0])
 
 
 def throughput(count: int) -> charts.Chart:
-    return charts.throughput_chart(throughput_by_month(_flows(count), months_ending(MARCH)))
+    return charts.throughput_chart(throughput_by_month(_flows(count), MARCH.ending(12)))
 
 
 def observations(count: int) -> charts.Chart:
-    return charts.observations_chart(observations_by_month(_facts(count), months_ending(MARCH)))
+    return charts.observations_chart(observations_by_month(_facts(count), MARCH.ending(12)))
 
 
 def pareto(count: int) -> charts.Chart:

@@ -208,7 +208,7 @@ def test_some_cards_moved_backwards_and_then_on(plant: Plant) -> None:
     backwards = [
         move
         for move in all_of(plant.session, CardMove)
-        if move.from_column is not None and move.to_column.index < move.from_column.index
+        if move.from_column is not None and move.to_column.ordinal < move.from_column.ordinal
     ]
     assert len(backwards) >= 4
     assert any(m.improvement.board_column is BoardColumn.DONE for m in backwards)

@@ -11,22 +11,18 @@ from sqlalchemy.orm import Session
 
 from kaizen.extensions import db
 from kaizen.models import BlockPeriod, BoardColumn, CardMove, Outcome, Reflection, Waste
-from kaizen.services.metrics import (
+from kaizen.services.flow import (
     Block,
     CardLog,
     Countermeasure,
     Move,
     ObservationFact,
-    Scope,
     aging_wip,
     before_after,
     card_flow,
     card_flows,
     cumulative_flow,
     cycle_time_percentiles,
-    data_version,
-    load_card_logs,
-    monthly_report,
     observations_by_month,
     percentile,
     percentiles,
@@ -34,6 +30,9 @@ from kaizen.services.metrics import (
     throughput_by_month,
     waste_pareto,
 )
+from kaizen.services.flow_data import Scope, data_version, load_card_logs
+from kaizen.services.months import Month
+from kaizen.services.reports import monthly_report
 from tests.factories import (
     make_area,
     make_moved_improvement,
@@ -227,9 +226,7 @@ def test_throughput_counts_both_outcomes_in_the_month_of_the_first_finish() -> N
         ],
         now=day(60),
     )
-    march, april, may = throughput_by_month(
-        flows, [date(2026, 3, 1), date(2026, 4, 1), date(2026, 5, 1)]
-    )
+    march, april, may = throughput_by_month(flows, [Month(2026, 3), Month(2026, 4), Month(2026, 5)])
     assert (march.adopted, march.not_adopted, march.reopened) == (1, 1, 1)
     assert april.total == 1
     assert may.total == 0
@@ -241,7 +238,7 @@ def test_observations_are_counted_per_month_and_waste_with_empty_months_as_zero(
         ObservationFact(2, day(2), Waste.WAITING),
         ObservationFact(3, day(3), Waste.MOTION),
     ]
-    march, april = observations_by_month(facts, [date(2026, 3, 1), date(2026, 4, 1)])
+    march, april = observations_by_month(facts, [Month(2026, 3), Month(2026, 4)])
     assert march.counts[Waste.WAITING] == 2
     assert march.total == 3
     assert april.total == 0
@@ -370,7 +367,7 @@ def test_the_monthly_report_gives_the_months_numbers(session: Session) -> None:
     make_observation(session, observed_at=day(1))
     session.flush()
 
-    report = monthly_report(session, date(2026, 3, 1), now=day(20))
+    report = monthly_report(session, Month(2026, 3), now=day(20))
 
     numbers = report.numbers
     assert (numbers.finished, numbers.adopted, numbers.not_adopted) == (2, 1, 1)
@@ -382,7 +379,7 @@ def test_the_monthly_report_gives_the_months_numbers(session: Session) -> None:
 
 def test_a_month_with_no_data_gives_zeros_and_empty_charts(session: Session) -> None:
     _finished_card(session, outcome=Outcome.ADOPTED)
-    report = monthly_report(session, date(2026, 1, 1), now=day(20))
+    report = monthly_report(session, Month(2026, 1), now=day(20))
     assert report.numbers.finished == 0
     assert report.numbers.median_cycle_days is None
     assert report.numbers.observations == 0
@@ -394,7 +391,7 @@ def test_a_month_with_no_data_gives_zeros_and_empty_charts(session: Session) -> 
 
 
 def test_a_new_install_has_an_empty_report(session: Session) -> None:
-    report = monthly_report(session, date(2026, 3, 1), now=day(20))
+    report = monthly_report(session, Month(2026, 3), now=day(20))
     assert report.numbers.finished == 0
     assert report.aging == []
     assert all(m.total == 0 for m in report.throughput)
@@ -408,7 +405,7 @@ def test_the_report_can_be_narrowed_to_a_team_and_an_area(session: Session) -> N
     make_observation(session, observed_at=day(1), area=line)
     make_observation(session, observed_at=day(1))
 
-    march = date(2026, 3, 1)
+    march = Month(2026, 3)
     by_team = monthly_report(session, march, now=day(20), scope=Scope(team_id=press.id))
     by_area = monthly_report(session, march, now=day(20), scope=Scope(area_id=line.id))
     assert (by_team.numbers.finished, by_team.numbers.observations) == (1, 1)

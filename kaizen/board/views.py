@@ -7,7 +7,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     make_response,
@@ -17,6 +16,7 @@ from flask import (
 )
 from flask_htmx import make_response as htmx_response
 from flask_login import current_user
+from werkzeug.wrappers import Response
 
 from kaizen.accounts.access import require_role
 from kaizen.board.forms import MoveForm

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
 from typing import Any
 
 from flask import Blueprint, abort, current_app, render_template, request, url_for
@@ -11,21 +10,10 @@ from werkzeug.wrappers import Response
 from kaizen.extensions import db, htmx
 from kaizen.models import Outcome, Waste, utcnow
 from kaizen.services import learning as service
-from kaizen.services.metrics import add_months, parse_month
-from kaizen.services.overview import month_start, previous_month_start
+from kaizen.services.months import Month
 from kaizen.web import is_partial_request, vary_on_htmx
 
 bp = Blueprint("learning", __name__, url_prefix="/learning")
-
-
-def _month(value: str | None) -> datetime | None:
-    """Midnight on the first day of a YYYY-MM month, or None when absent or not a month."""
-    month = parse_month(value)
-    return datetime.combine(month, time()) if month else None
-
-
-def _next_month(start: datetime) -> datetime:
-    return datetime.combine(add_months(start.date(), 1), time())
 
 
 def _enum(enum_cls: Any, value: str | None) -> Any:
@@ -39,31 +27,29 @@ def _enum(enum_cls: Any, value: str | None) -> Any:
 def hub() -> Response:
     """All reflections newest first, with search and filters."""
     args = request.args
-    month = _month(args.get("month"))
+    month = Month.parse(args.get("month"))
     filters = service.LessonFilters(
         text=args.get("q", "").strip(),
         outcome=_enum(Outcome, args.get("outcome")),
         waste=_enum(Waste, args.get("waste")),
         area_id=args.get("area", type=int),
         team_id=args.get("team", type=int),
-        start=month,
-        end=_next_month(month) if month else None,
+        start=month.start if month else None,
+        end=month.end if month else None,
     )
     lessons = service.find_lessons(db.session, filters)
     teams, areas = service.filter_choices(db.session)
-    this_month = month_start(utcnow())
+    this_month = Month.of(utcnow())
     context = {
         "lessons": lessons,
         "filters": filters,
-        "month": args.get("month", "") if month else "",
+        "month": month.code if month else "",
         "outcomes": list(Outcome),
         "wastes": list(Waste),
         "teams": teams,
         "areas": areas,
-        "lessons_this_month_url": url_for("learning.lessons", month=this_month.strftime("%Y-%m")),
-        "lessons_last_month_url": url_for(
-            "learning.lessons", month=previous_month_start(this_month).strftime("%Y-%m")
-        ),
+        "lessons_this_month_url": url_for("learning.lessons", month=this_month.code),
+        "lessons_last_month_url": url_for("learning.lessons", month=this_month.previous.code),
     }
     partial = is_partial_request() and htmx.target == "lesson-list"
     template = "learning/_lessons.html" if partial else "learning/hub.html"
@@ -73,20 +59,16 @@ def hub() -> Response:
 @bp.get("/lessons/<month>")
 def lessons(month: str) -> str:
     """A printable sheet of the lessons written in one month, for a stand-up or a session."""
-    start = _month(month)
-    if start is None:
+    shown = Month.parse(month)
+    if shown is None:
         abort(404)
-    rows = service.find_lessons(
-        db.session, service.LessonFilters(start=start, end=_next_month(start))
-    )
+    rows = service.find_lessons(db.session, service.LessonFilters(start=shown.start, end=shown.end))
     return render_template(
         "learning/lessons.html",
         lessons=rows,
-        month_label=start.strftime("%B %Y"),
-        previous_url=url_for(
-            "learning.lessons", month=previous_month_start(start).strftime("%Y-%m")
-        ),
-        next_url=url_for("learning.lessons", month=_next_month(start).strftime("%Y-%m")),
+        month_label=shown.label,
+        previous_url=url_for("learning.lessons", month=shown.previous.code),
+        next_url=url_for("learning.lessons", month=shown.next.code),
     )
 
 

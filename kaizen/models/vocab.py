@@ -76,8 +76,8 @@ class BoardColumn(StrEnum):
         return self.value.capitalize()
 
     @property
-    def index(self) -> int:
-        """Position of the column on the board, from 0."""
+    def ordinal(self) -> int:
+        """Position of the column on the board, from 0 (`index` is taken by `str`)."""
         return list(BoardColumn).index(self)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from typing import cast
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from flask import (
@@ -28,6 +28,7 @@ from kaizen.accounts.access import require_role
 from kaizen.extensions import csrf, db
 from kaizen.models import Area, Frequency, Role, User, Waste
 from kaizen.observations.forms import LinkCardForm, LinkRootCauseForm, ObservationForm
+from kaizen.services.months import Month
 from kaizen.services.observations import (
     ObservationError,
     ObservationFilters,
@@ -43,7 +44,6 @@ from kaizen.services.observations import (
     link_to_root_cause,
     list_observations,
     open_cards,
-    parse_month,
     photo_bytes,
     root_cause_choices,
 )
@@ -188,21 +188,21 @@ def _filters(args: MultiDict[str, str]) -> ObservationFilters:
     return ObservationFilters(
         area_slug=args.get("area", "").strip() or None,
         waste=Waste(waste) if waste in {w.value for w in Waste} else None,
-        month=parse_month(args.get("month")),
+        month=Month.parse(args.get("month")),
         unlinked=args.get("unlinked") == "1",
         page=int(page) if page.isdigit() else 1,
     )
 
 
-def _filter_args(filters: ObservationFilters) -> dict[str, str]:
+def _filter_args(filters: ObservationFilters) -> dict[str, Any]:
     """The query-string form of the filters (without the page)."""
-    args: dict[str, str] = {}
+    args: dict[str, Any] = {}
     if filters.area_slug:
         args["area"] = filters.area_slug
     if filters.waste:
         args["waste"] = filters.waste.value
     if filters.month:
-        args["month"] = f"{filters.month[0]:04d}-{filters.month[1]:02d}"
+        args["month"] = filters.month.code
     if filters.unlinked:
         args["unlinked"] = "1"
     return args

@@ -15,19 +15,15 @@ from flask import Blueprint, Response, abort, render_template, request
 
 from kaizen.extensions import db
 from kaizen.models import utcnow
-from kaizen.reports.content import (
-    CHART_NAMES,
-    TABLES,
+from kaizen.services.charts import render
+from kaizen.services.report_page import CHART_NAMES, TABLES, csv_bytes, draw, report_page, table
+from kaizen.services.reports import (
+    MonthlyReport,
     ReportParams,
     chart_etag,
-    csv_bytes,
-    draw,
+    monthly_report,
     read_params,
-    report_page,
-    table,
 )
-from kaizen.services.charts import render
-from kaizen.services.metrics import MonthlyReport, monthly_report
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -84,7 +80,9 @@ def monthly(month: str | None) -> str:
     now = utcnow()
     params = _params(month, now)
     page = report_page(db.session, _report(params, now), params, now)
-    return render_template("reports/monthly.html", page=page)
+    return render_template(
+        "reports/monthly.html", page=page, filters=params.filters(), query=params.query()
+    )
 
 
 @bp.get("/charts/<name>.<any(svg, png):fmt>")

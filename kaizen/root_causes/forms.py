@@ -1,10 +1,12 @@
 """Forms for five-whys records."""
 
+from __future__ import annotations
+
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from kaizen.models import RootCauseCategory, RootCauseStatus
+from kaizen.models import Improvement, Observation, RootCauseCategory, RootCauseStatus
 
 WHY_HINT = "Why does this happen?"
 BECAUSE_HINT = "Because ..."
@@ -35,6 +37,23 @@ class NewRootCauseForm(StepForm):
     )
     improvement_id = HiddenField()
     observation_id = HiddenField()
+
+    def start_from(self, improvement: Improvement | None, observation: Observation | None) -> None:
+        """Fill a new form from the card or observation the record starts from."""
+        self.improvement_id.data = str(improvement.id) if improvement else ""
+        self.observation_id.data = str(observation.id) if observation else ""
+        if improvement is not None:
+            self.problem.data = improvement.problem or improvement.title
+        elif observation is not None:
+            self.problem.data = observation.description
+
+    def record_fields(self) -> dict[str, str]:
+        """The problem and the first step, as the service takes them."""
+        return {
+            "problem": self.problem.data or "",
+            "why": self.why.data or "",
+            "because": self.because.data or "",
+        }
 
 
 class ProblemForm(FlaskForm):

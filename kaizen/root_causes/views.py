@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
@@ -19,7 +18,6 @@ from kaizen.models import (
     RootCause,
     RootCauseCategory,
     RootCauseStatus,
-    WhyStep,
 )
 from kaizen.root_causes.forms import (
     ConclusionForm,
@@ -28,23 +26,11 @@ from kaizen.root_causes.forms import (
     ProblemForm,
     StepForm,
 )
+from kaizen.services import improvements as cards
 from kaizen.services import root_causes as service
 from kaizen.web import is_partial_request, vary_on_htmx
 
 bp = Blueprint("root_causes", __name__, url_prefix="/root-causes")
-
-
-@dataclass(frozen=True)
-class StepView:
-    """A rung of the ladder, ready to show."""
-
-    step: WhyStep
-    because: str
-    number: int
-    blame: list[str]
-    editing: bool
-    first: bool
-    last: bool
 
 
 def _record_or_404(root_cause_id: int) -> RootCause:
@@ -73,27 +59,13 @@ def _ladder_context(
     edit_form: StepForm | None = None,
     ladder_error: str | None = None,
 ) -> dict[str, Any]:
-    names = _person_names()
-    count = len(record.steps)
-    steps = [
-        StepView(
-            step=s,
-            because=service.without_because(s.because),
-            number=i + 1,
-            blame=service.blame_matches(f"{s.why} {s.because}", names),
-            editing=s.id == editing,
-            first=i == 0,
-            last=i == count - 1,
-        )
-        for i, s in enumerate(record.steps)
-    ]
-    if edit_form is None and editing is not None:
-        current = next((s for s in record.steps if s.id == editing), None)
-        edit_form = StepForm(formdata=None, obj=current) if current else None
+    view = service.ladder(record, _person_names(), editing)
+    if edit_form is None and view.editing is not None:
+        edit_form = StepForm(formdata=None, obj=view.editing)
     return {
         "record": record,
-        "steps": steps,
-        "short_chain": count < service.SUGGESTED_MIN_STEPS,
+        "steps": view.steps,
+        "short_chain": view.short_chain,
         "suggested_min_steps": service.SUGGESTED_MIN_STEPS,
         "step_form": step_form or StepForm(formdata=None),
         "edit_form": edit_form,
@@ -106,7 +78,6 @@ def _ladder_context(
 def _conclusion_context(
     record: RootCause, form: ConclusionForm | None = None, saved: bool = False
 ) -> dict[str, Any]:
-    names = _person_names()
     if form is None:
         form = ConclusionForm(
             formdata=None,
@@ -120,7 +91,7 @@ def _conclusion_context(
     return {
         "record": record,
         "conclusion_form": form,
-        "conclusion_blame": service.blame_matches(record.root_cause, names),
+        "conclusion_blame": service.blame_matches(record.root_cause, _person_names()),
         "conclusion_saved": saved,
         "can_edit": _can_edit(),
         "blame_prompt": service.BLAME_PROMPT,
@@ -139,15 +110,10 @@ def _links_context(record: RootCause, error: str | None = None) -> dict[str, Any
     can_edit = _can_edit()
     form = None
     if can_edit:  # Only people who may link need the lists of what could be linked.
-        cards, observations = service.link_choices(db.session, record)
+        cards, observations = service.link_options(db.session, record)
         form = LinkForm(formdata=None)
-        form.improvement_id.choices = [("", "Choose a card")] + [
-            (str(c.id), f"#{c.id} {c.title}") for c in cards
-        ]
-        form.observation_id.choices = [("", "Choose an observation")] + [
-            (str(o.id), f"{o.observed_at:%d %b} · {o.area.name} · {o.description[:60]}")
-            for o in observations
-        ]
+        form.improvement_id.choices = [("", "Choose a card"), *cards]
+        form.observation_id.choices = [("", "Choose an observation"), *observations]
     return {
         "record": record,
         "link_form": form,
@@ -218,30 +184,22 @@ def _enum_arg(enum_cls: Any, name: str) -> Any:
 def new() -> Response | str | tuple[str, int]:
     """Start a five whys: blank, from an observation or from a card."""
     form = NewRootCauseForm()
-    improvement = _get_or_none(
-        Improvement, form.improvement_id.data or request.args.get("improvement")
+    improvement = cards.improvement_or_none(
+        db.session, form.improvement_id.data or request.args.get("improvement")
     )
-    observation = _get_or_none(
-        Observation, form.observation_id.data or request.args.get("observation")
+    observation = cards.observation_or_none(
+        db.session, form.observation_id.data or request.args.get("observation")
     )
     if request.method == "GET":
-        form.improvement_id.data = str(improvement.id) if improvement else ""
-        form.observation_id.data = str(observation.id) if observation else ""
-        if improvement is not None:
-            form.problem.data = improvement.problem or improvement.title
-        elif observation is not None:
-            form.problem.data = observation.description
+        form.start_from(improvement, observation)
     if form.validate_on_submit():
         record = service.create_root_cause(
             db.session,
-            problem=form.problem.data or "",
-            why=form.why.data or "",
-            because=form.because.data or "",
-            created_by=current_user,
+            **form.record_fields(),
+            created_by=current_user._get_current_object(),
             observation=observation,
             improvement=improvement,
         )
-        db.session.commit()
         return redirect(url_for("root_causes.detail", root_cause_id=record.id))
     status = 422 if form.errors else 200
     context = {"form": form, "improvement": improvement, "observation": observation}
@@ -250,8 +208,8 @@ def new() -> Response | str | tuple[str, int]:
 
 def _posted_item() -> Improvement | Observation | None:
     """The card or the observation a link form names."""
-    return _get_or_none(Improvement, request.form.get("improvement_id")) or _get_or_none(
-        Observation, request.form.get("observation_id")
+    return service.find_item(
+        db.session, request.form.get("improvement_id"), request.form.get("observation_id")
     )
 
 
@@ -265,14 +223,7 @@ def _change_ladder(
     except service.RootCauseError as error:
         context = _ladder_context(record, ladder_error=str(error))
         return _section(record, "root_causes/_ladder.html", context, refused_status)
-    db.session.commit()
     return _section(record, "root_causes/_ladder.html", _ladder_context(record))
-
-
-def _get_or_none(model: Any, raw: str | None) -> Any:
-    if not raw or not str(raw).isdigit():
-        return None
-    return db.session.get(model, int(raw))
 
 
 @bp.get("/<int:root_cause_id>")
@@ -352,7 +303,6 @@ def update_problem(root_cause_id: int) -> Response:
     if not form.validate_on_submit():
         return _section(record, "root_causes/_problem.html", _problem_context(record, form), 422)
     service.update_problem(db.session, record, form.problem.data or "")
-    db.session.commit()
     return _section(record, "root_causes/_problem.html", _problem_context(record))
 
 
@@ -375,7 +325,6 @@ def update_conclusion(root_cause_id: int) -> Response:
         except service.RootCauseError as error:
             form.countermeasure.errors = [str(error)]
         else:
-            db.session.commit()
             return _section(
                 record, "root_causes/_conclusion.html", _conclusion_context(record, saved=True)
             )
@@ -392,7 +341,6 @@ def add_link(root_cause_id: int) -> Response:
         context = _links_context(record, error="Choose a card or an observation to link.")
         return _section(record, "root_causes/_links.html", context, 422)
     service.link(db.session, record, item)
-    db.session.commit()
     return _section(record, "root_causes/_links.html", _links_context(record))
 
 
@@ -404,5 +352,4 @@ def remove_link(root_cause_id: int) -> Response:
     item = _posted_item()
     if item is not None:
         service.unlink(db.session, record, item)
-        db.session.commit()
     return _section(record, "root_causes/_links.html", _links_context(record))

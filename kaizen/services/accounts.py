@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from kaizen.models import Area, Role, Team, User
+from kaizen.services import DbSession
 
 MIN_PASSWORD_LENGTH = 8
 
@@ -15,7 +15,7 @@ class AccountError(ValueError):
 
 
 def create_user(
-    session: Session,
+    session: DbSession,
     username: str,
     password: str,
     *,
@@ -48,7 +48,7 @@ def create_user(
     return user
 
 
-def authenticate(session: Session, username: str, password: str) -> User | None:
+def authenticate(session: DbSession, username: str, password: str) -> User | None:
     """The active account with this username and password, or None."""
     user = session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
     if user is None or not user.active or not user.check_password(password):

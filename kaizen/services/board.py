@@ -1,6 +1,6 @@
 """The kanban board as ready-to-render values, and the change token that live sync polls.
 
-Flow numbers come from the reports' flow metrics (kaizen.services.metrics), so the board and
+Flow numbers come from the reports' flow metrics (kaizen.services.flow), so the board and
 the reports agree: a card *starts* when it first reaches its team's cycle start column (or any
 column after it) and *finishes* when it first reaches Done. The board counts whole calendar
 days where the reports show fractional ones.
@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ScalarSelect, Select, case, func, or_, select, true
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from kaizen.models import (
     Area,
@@ -32,8 +32,10 @@ from kaizen.models import (
     observation_improvement,
     root_cause_improvement,
 )
-from kaizen.services.metrics import CardFlow, CardLog, Scope, card_flows, load_card_logs, percentile
-from kaizen.services.overview import month_start, previous_month_start
+from kaizen.services import DbSession
+from kaizen.services.flow import CardFlow, CardLog, card_flows, percentile
+from kaizen.services.flow_data import Scope, load_card_logs
+from kaizen.services.months import Month
 
 # Done shows the cards finished in this many days; older ones are a link away.
 DONE_WINDOW_DAYS = 30
@@ -155,11 +157,11 @@ def _last_arrival_in_done(log: CardLog) -> datetime | None:
 
 def _neighbours(column: BoardColumn) -> tuple[BoardColumn | None, BoardColumn | None]:
     """The columns just before and after this one."""
-    i = column.index
+    i = column.ordinal
     return (COLUMNS[i - 1] if i > 0 else None, COLUMNS[i + 1] if i + 1 < len(COLUMNS) else None)
 
 
-def _teams(session: Session, team_slug: str | None) -> list[Team]:
+def _teams(session: DbSession, team_slug: str | None) -> list[Team]:
     """The teams a board shows: one by slug, or every team by name."""
     query = select(Team).options(selectinload(Team.column_limits)).order_by(Team.name)
     if team_slug is not None:
@@ -171,7 +173,7 @@ def _teams(session: Session, team_slug: str | None) -> list[Team]:
 
 
 def build_board(
-    session: Session, now: datetime, team_slug: str | None = None, all_done: bool = False
+    session: DbSession, now: datetime, team_slug: str | None = None, all_done: bool = False
 ) -> Board:
     """The board of one team (by slug) or of every team, one swimlane per team."""
     teams = _teams(session, team_slug)
@@ -352,22 +354,22 @@ def _observation_scope(query: Select[Any], team_slug: str | None) -> Select[Any]
     return query.where(Observation.area_id.in_(team_areas))
 
 
-def _observations_this_month(session: Session, now: datetime, team_slug: str | None) -> int:
+def _observations_this_month(session: DbSession, now: datetime, team_slug: str | None) -> int:
     """Observations reported this month (in the team's areas on a team board)."""
-    query = select(func.count(Observation.id)).where(Observation.observed_at >= month_start(now))
+    query = select(func.count(Observation.id)).where(Observation.observed_at >= Month.of(now).start)
     return session.scalar(_observation_scope(query, team_slug)) or 0
 
 
-def _observations_last_month(session: Session, now: datetime, team_slug: str | None) -> int:
+def _observations_last_month(session: DbSession, now: datetime, team_slug: str | None) -> int:
     """Observations reported last month, for the trend next to this month's count."""
-    this_month = month_start(now)
+    month = Month.of(now).previous
     query = select(func.count(Observation.id)).where(
-        Observation.observed_at >= previous_month_start(now), Observation.observed_at < this_month
+        Observation.observed_at >= month.start, Observation.observed_at < month.end
     )
     return session.scalar(_observation_scope(query, team_slug)) or 0
 
 
-def board_token(session: Session, now: datetime, team_slug: str | None = None) -> str:
+def board_token(session: DbSession, now: datetime, team_slug: str | None = None) -> str:
     """A short fingerprint of everything the board shows, from ONE aggregate query.
 
     It changes when a card is added, removed, moved, reordered or edited (every card edit
@@ -386,12 +388,12 @@ def board_token(session: Session, now: datetime, team_slug: str | None = None) -
 
     # Weigh each column differently so that moving a limit between columns shows too.
     weight = case(
-        *((ColumnLimit.board_column == c, 10 ** (3 * c.index)) for c in BoardColumn), else_=0
+        *((ColumnLimit.board_column == c, 10 ** (3 * c.ordinal)) for c in BoardColumn), else_=0
     )
     hard = case((ColumnLimit.mode == WipMode.HARD, 1), else_=0)
     limits_of_teams = ColumnLimit.team_id.in_(teams)
     observations = _observation_scope(
-        select(func.count(Observation.id)).where(Observation.observed_at >= month_start(now)),
+        select(func.count(Observation.id)).where(Observation.observed_at >= Month.of(now).start),
         team_slug,
     )
     row = session.execute(

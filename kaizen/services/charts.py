@@ -27,7 +27,7 @@ from matplotlib.patches import FancyBboxPatch, Patch
 from matplotlib.ticker import MaxNLocator
 
 from kaizen.models import BoardColumn, Waste
-from kaizen.services.metrics import (
+from kaizen.services.flow import (
     BeforeAfter,
     CardFlow,
     FlowDay,
@@ -36,8 +36,8 @@ from kaizen.services.metrics import (
     Pareto,
     ParetoBar,
     Percentiles,
-    add_months,
 )
+from kaizen.services.months import Month
 
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"
@@ -247,12 +247,12 @@ def _percentile_lines(
         )
 
 
-def _month_axis(ax: Axes, months: Sequence[date]) -> None:
+def _month_axis(ax: Axes, months: Sequence[Month]) -> None:
     """Month names under bars, with the year where it starts or changes."""
     labels = []
     for index, month in enumerate(months):
         show_year = index == 0 or month.month == 1
-        labels.append(month.strftime("%b\n%Y") if show_year else month.strftime("%b"))
+        labels.append(format(month, "%b\n%Y" if show_year else "%b"))
     ax.set_xticks(range(len(months)), labels)
     ax.grid(axis="x", visible=False)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
@@ -286,8 +286,8 @@ def _label_totals(ax: Axes, totals: Sequence[int]) -> None:
 def cycle_time_chart(
     points: Sequence[CardFlow],
     pct: Percentiles,
-    month: date,
-    window_start: date,
+    month: Month,
+    window_start: Month,
     unit: str = "days",
 ) -> Chart:
     """One dot per finished improvement (finish date by cycle time), coloured by waste."""
@@ -296,15 +296,14 @@ def cycle_time_chart(
         return message_chart("No improvements finished in these twelve months yet.")
     figure = _figure()
     ax = figure.add_subplot()
-    month_end = add_months(month, 1)
-    first = min(p.finished_at for p in finished if p.finished_at is not None).date()
-    left = max(window_start, date(first.year, first.month, 1))
+    first = min(p.finished_at for p in finished if p.finished_at is not None)
+    left = max(window_start, Month.of(first)).first_day
     ax.axvspan(
-        _num(month),
-        _num(month_end),
+        _num(month.first_day),
+        _num(month.next.first_day),
         color=HIGHLIGHT,
         zorder=0,
-        label=month.strftime("%B %Y"),
+        label=month.label,
     )
     titles: dict[str, list[str]] = {}
     order: list[Waste | None] = [*Waste, None]
@@ -331,7 +330,7 @@ def cycle_time_chart(
             for p in marks
             if p.finished_at is not None
         ]
-    ax.set_xlim(_num(left), _num(month_end))
+    ax.set_xlim(_num(left), _num(month.next.first_day))
     ax.xaxis_date()
     top = max(p.cycle_days or 0 for p in finished)
     ax.set_ylim(0, max(1.0, top * 1.18))

@@ -1467,7 +1467,7 @@ def _move_time(rng: random.Random, today: date, days_ago: int) -> datetime:
 
 def _path(final: BoardColumn, loop: str | None) -> list[BoardColumn]:
     """Columns a card visits in order, its creation in Ideas first."""
-    columns = list(BoardColumn)[: final.index + 1]
+    columns = list(BoardColumn)[: final.ordinal + 1]
     if loop == "check-do":
         # The check showed the countermeasure did not hold; back to Do, then Check again.
         at = columns.index(CHECK) + 1

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from kaizen.models import (
@@ -28,9 +28,10 @@ from kaizen.models import (
     Waste,
     utcnow,
 )
+from kaizen.services import DbSession
 
 
-def next_position(session: Session, team_id: int, column: BoardColumn) -> int:
+def next_position(session: DbSession, team_id: int, column: BoardColumn) -> int:
     """The position just after the last card of this team's column."""
     last = session.scalar(
         select(func.max(Improvement.position)).where(
@@ -41,7 +42,7 @@ def next_position(session: Session, team_id: int, column: BoardColumn) -> int:
 
 
 def create_improvement(
-    session: Session,
+    session: DbSession,
     *,
     title: str,
     team: Team,
@@ -189,7 +190,7 @@ def outcome_text(outcome: Outcome | None) -> str | None:
     return None
 
 
-def load_card(session: Session, improvement_id: int) -> Improvement | None:
+def load_card(session: DbSession, improvement_id: int) -> Improvement | None:
     """The card with everything its page shows eager-loaded (no query per row)."""
     return session.scalar(
         select(Improvement)
@@ -211,7 +212,7 @@ def load_card(session: Session, improvement_id: int) -> Improvement | None:
 
 
 def card_page(
-    session: Session, improvement_id: int, now: datetime | None = None
+    session: DbSession, improvement_id: int, now: datetime | None = None
 ) -> CardPage | None:
     """The card page's content: the card, its history, blocks, observations and five whys."""
     card = load_card(session, improvement_id)
@@ -252,7 +253,7 @@ def card_page(
 
 
 def team_member_choices(
-    session: Session, team_id: int, keep: User | None = None
+    session: DbSession, team_id: int, keep: User | None = None
 ) -> list[tuple[int, str]]:
     """(id, name) of the active people in a team, plus `keep` (a current owner elsewhere)."""
     people = session.execute(
@@ -266,13 +267,13 @@ def team_member_choices(
     return choices
 
 
-def team_choices(session: Session) -> list[tuple[int, str]]:
+def team_choices(session: DbSession) -> list[tuple[int, str]]:
     """(id, name) of every team, by name."""
     rows = session.execute(select(Team.id, Team.name).order_by(Team.name))
     return [(team_id, name) for team_id, name in rows]
 
 
-def area_choices(session: Session) -> list[tuple[int, str]]:
+def area_choices(session: DbSession) -> list[tuple[int, str]]:
     """(id, name) of every area, by name."""
     rows = session.execute(select(Area.id, Area.name).order_by(Area.name))
     return [(area_id, name) for area_id, name in rows]
@@ -284,7 +285,7 @@ def _check_version(card: Improvement, expected_version: int) -> None:
         raise StaleCard(card.id)
 
 
-def _flush_or_stale(session: Session, card: Improvement) -> None:
+def _flush_or_stale(session: DbSession, card: Improvement) -> None:
     """Flush; a concurrent writer between our check and our UPDATE also counts as stale."""
     improvement_id = card.id  # a failed flush expires the card
     try:
@@ -310,7 +311,7 @@ def validate_card_fields(changes: dict[str, Any]) -> dict[str, str]:
 
 
 def update_improvement(
-    session: Session,
+    session: DbSession,
     card: Improvement,
     *,
     expected_version: int,
@@ -347,7 +348,7 @@ def update_improvement(
 
 
 def set_blocked(
-    session: Session,
+    session: DbSession,
     card: Improvement,
     *,
     blocked: bool,
@@ -393,7 +394,7 @@ def set_blocked(
 
 
 def save_reflection(
-    session: Session,
+    session: DbSession,
     card: Improvement,
     *,
     learnt: str,
@@ -426,7 +427,7 @@ def save_reflection(
     return reflection
 
 
-def unlink_observation(session: Session, card: Improvement, observation_id: int) -> bool:
+def unlink_observation(session: DbSession, card: Improvement, observation_id: int) -> bool:
     """Remove the link between a card and an observation; False when there was none."""
     for observation in card.observations:
         if observation.id == observation_id:
@@ -448,7 +449,7 @@ class NewCardDefaults:
 
 
 def new_card_defaults(
-    session: Session,
+    session: DbSession,
     *,
     team_slug: str | None,
     observation: Observation | None,
@@ -467,9 +468,23 @@ def new_card_defaults(
     )
 
 
-def observation_or_none(session: Session, observation_id: Any) -> Observation | None:
-    """The observation with this id (as typed in a form), or None."""
+def _typed_id(raw: Any) -> int | None:
+    """An id as typed in a form or address; None when blank, not a number or out of range."""
     try:
-        return session.get(Observation, int(observation_id)) if observation_id else None
+        value = int(raw) if raw else None
     except (TypeError, ValueError):
         return None
+    # Ids are 32-bit integers on PostgreSQL: anything larger cannot exist.
+    return value if value is not None and 0 < value < 2**31 else None
+
+
+def observation_or_none(session: DbSession, observation_id: Any) -> Observation | None:
+    """The observation with this id (as typed in a form), or None."""
+    value = _typed_id(observation_id)
+    return session.get(Observation, value) if value is not None else None
+
+
+def improvement_or_none(session: DbSession, improvement_id: Any) -> Improvement | None:
+    """The card with this id (as typed in a form), or None."""
+    value = _typed_id(improvement_id)
+    return session.get(Improvement, value) if value is not None else None

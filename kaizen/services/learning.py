@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import selectinload
 
 from kaizen.models import (
     Area,
@@ -22,7 +22,8 @@ from kaizen.models import (
     Team,
     Waste,
 )
-from kaizen.services.metrics import first_done_at
+from kaizen.services import DbSession
+from kaizen.services.flow_data import first_done_at
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ class LessonFilters:
     end: datetime | None = None
 
 
-def find_lessons(session: Session, filters: LessonFilters, limit: int = 200) -> list[LessonRow]:
+def find_lessons(session: DbSession, filters: LessonFilters, limit: int = 200) -> list[LessonRow]:
     """Reflections newest first, narrowed by words in any answer (or the title) and filters."""
     query = (
         select(Reflection)
@@ -123,7 +124,7 @@ def find_lessons(session: Session, filters: LessonFilters, limit: int = 200) -> 
     return rows
 
 
-def filter_choices(session: Session) -> tuple[list[Team], list[Area]]:
+def filter_choices(session: DbSession) -> tuple[list[Team], list[Area]]:
     """Teams and areas for the hub's filters."""
     teams = list(session.scalars(select(Team).order_by(Team.name)))
     areas = list(session.scalars(select(Area).order_by(Area.name)))
@@ -195,7 +196,7 @@ def _score(query: set[str], candidate: set[str], weights: dict[str, float]) -> f
 
 
 def suggest_similar(
-    session: Session, text: str, *, exclude_improvement_id: int | None = None, limit: int = 5
+    session: DbSession, text: str, *, exclude_improvement_id: int | None = None, limit: int = 5
 ) -> list[Suggestion]:
     """Earlier reflections and root causes whose words overlap the text of a new card."""
     query_terms = terms(text)

@@ -15,7 +15,6 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Table, bindparam, select, update
-from sqlalchemy.orm import Session
 
 from kaizen.models import (
     BoardColumn,
@@ -28,6 +27,7 @@ from kaizen.models import (
     WipMode,
     utcnow,
 )
+from kaizen.services import DbSession
 
 REASON_MAX_LENGTH = 500
 
@@ -128,7 +128,7 @@ class MoveResult:
 
 
 def move_card(
-    session: Session,
+    session: DbSession,
     card_id: int,
     to_column: BoardColumn,
     position: int | None,
@@ -162,7 +162,7 @@ def move_card(
 
 
 def _move(
-    session: Session,
+    session: DbSession,
     card_id: int,
     to_column: BoardColumn,
     position: int | None,
@@ -268,7 +268,7 @@ def _move(
     )
 
 
-def _lock_team(session: Session, team_id: int) -> None:
+def _lock_team(session: DbSession, team_id: int) -> None:
     """Serialise moves within a team until the transaction ends.
 
     PostgreSQL: a row lock on the team. SQLite: take the database write lock up front
@@ -285,7 +285,7 @@ def _lock_team(session: Session, team_id: int) -> None:
 
 
 def _column_limit(
-    session: Session, team_id: int, column: BoardColumn, count: int
+    session: DbSession, team_id: int, column: BoardColumn, count: int
 ) -> LimitInfo | None:
     """The team's WIP limit for `column` against its `count` cards, or None (Done: never)."""
     if column is BoardColumn.DONE:
@@ -301,7 +301,7 @@ def _column_limit(
 
 
 def _column_cards(
-    session: Session, team_id: int, column: BoardColumn, exclude_card_id: int
+    session: DbSession, team_id: int, column: BoardColumn, exclude_card_id: int
 ) -> list[tuple[int, int]]:
     """(id, position) of a team's cards in a column, in board order, without one card."""
     rows = session.execute(
@@ -316,7 +316,7 @@ def _column_cards(
     return [(row.id, row.position) for row in rows]
 
 
-def _renumber(session: Session, ordered: Sequence[tuple[int, int] | None]) -> None:
+def _renumber(session: DbSession, ordered: Sequence[tuple[int, int] | None]) -> None:
     """Give the cards positions 0..n-1 in this order, writing only those that change.
 
     None stands for the moving card, already written. A plain Core UPDATE on purpose:

@@ -6,11 +6,11 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, exists, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import selectinload
 
 from kaizen.models import (
     Area,
@@ -26,9 +26,9 @@ from kaizen.models import (
     observation_improvement,
     utcnow,
 )
+from kaizen.services import DbSession
 from kaizen.services.improvements import create_improvement
-from kaizen.services.metrics import add_months
-from kaizen.services.metrics import parse_month as parse_month_start
+from kaizen.services.months import Month
 from kaizen.services.photos import ProcessedPhoto
 
 MAX_MINUTES_LOST = 7 * 24 * 60  # a week: anything longer is a typing slip
@@ -51,7 +51,7 @@ class AreaChoice:
     team: str | None
 
 
-def area_choices(session: Session) -> list[AreaChoice]:
+def area_choices(session: DbSession) -> list[AreaChoice]:
     """Every area, grouped by team then by name, for the entry form's picker."""
     rows = session.execute(
         select(Area.id, Area.slug, Area.name, Team.name)
@@ -61,7 +61,7 @@ def area_choices(session: Session) -> list[AreaChoice]:
     return [AreaChoice(id=r[0], slug=r[1], name=r[2], team=r[3]) for r in rows]
 
 
-def area_by_slug(session: Session, slug: str | None) -> Area | None:
+def area_by_slug(session: DbSession, slug: str | None) -> Area | None:
     """The area with this slug (case and surrounding spaces ignored), or None."""
     cleaned = (slug or "").strip().lower()
     if not cleaned:
@@ -70,7 +70,7 @@ def area_by_slug(session: Session, slug: str | None) -> Area | None:
 
 
 def create_observation(
-    session: Session,
+    session: DbSession,
     *,
     area: Area,
     waste: Waste,
@@ -117,15 +117,9 @@ class ObservationFilters:
 
     area_slug: str | None = None
     waste: Waste | None = None
-    month: tuple[int, int] | None = None  # (year, month)
+    month: Month | None = None
     unlinked: bool = False
     page: int = 1
-
-
-def parse_month(value: str | None) -> tuple[int, int] | None:
-    """(year, month) from 'YYYY-MM', or None when empty or malformed."""
-    month = parse_month_start((value or "").strip())
-    return (month.year, month.month) if month else None
 
 
 @dataclass(frozen=True)
@@ -193,9 +187,10 @@ def _filtered(query: Select[Any], filters: ObservationFilters) -> Select[Any]:
     if filters.waste is not None:
         query = query.where(Observation.waste == filters.waste)
     if filters.month is not None:
-        start = datetime(*filters.month, 1)
-        end = datetime.combine(add_months(start, 1), time())
-        query = query.where(Observation.observed_at >= start, Observation.observed_at < end)
+        query = query.where(
+            Observation.observed_at >= filters.month.start,
+            Observation.observed_at < filters.month.end,
+        )
     if filters.unlinked:
         query = query.where(
             ~exists().where(observation_improvement.c.observation_id == Observation.id)
@@ -204,7 +199,7 @@ def _filtered(query: Select[Any], filters: ObservationFilters) -> Select[Any]:
 
 
 def list_observations(
-    session: Session, filters: ObservationFilters, per_page: int = PER_PAGE
+    session: DbSession, filters: ObservationFilters, per_page: int = PER_PAGE
 ) -> ObservationPage:
     """Newest reports first, filtered and paginated, with their links loaded in one go."""
     total = session.scalar(_filtered(select(func.count(Observation.id)), filters)) or 0
@@ -259,7 +254,7 @@ class CardChoice:
     team: str
 
 
-def open_cards(session: Session) -> list[CardChoice]:
+def open_cards(session: DbSession) -> list[CardChoice]:
     """Cards not yet done, by team then newest first, for the 'link to a card' pickers."""
     rows = session.execute(
         select(Improvement.id, Improvement.title, Team.id, Team.name)
@@ -285,7 +280,7 @@ class RootCauseChoice:
     problem: str
 
 
-def root_cause_choices(session: Session, limit: int = 200) -> list[RootCauseChoice]:
+def root_cause_choices(session: DbSession, limit: int = 200) -> list[RootCauseChoice]:
     """The newest five-whys records, for the 'link to a five whys' picker."""
     rows = session.execute(
         select(RootCause.id, RootCause.problem)
@@ -295,12 +290,12 @@ def root_cause_choices(session: Session, limit: int = 200) -> list[RootCauseChoi
     return [RootCauseChoice(id=r[0], problem=r[1]) for r in rows]
 
 
-def get_observation(session: Session, observation_id: int) -> Observation | None:
+def get_observation(session: DbSession, observation_id: int) -> Observation | None:
     """The observation with this id, or None."""
     return session.get(Observation, observation_id)
 
 
-def link_to_improvement(session: Session, observation: Observation, improvement_id: int) -> None:
+def link_to_improvement(session: DbSession, observation: Observation, improvement_id: int) -> None:
     """Link the report to an existing card (linking twice is harmless)."""
     card = session.get(Improvement, improvement_id)
     if card is None:
@@ -310,7 +305,7 @@ def link_to_improvement(session: Session, observation: Observation, improvement_
     session.flush()
 
 
-def link_to_root_cause(session: Session, observation: Observation, root_cause_id: int) -> None:
+def link_to_root_cause(session: DbSession, observation: Observation, root_cause_id: int) -> None:
     """Link the report to a five-whys record (linking twice is harmless)."""
     record = session.get(RootCause, root_cause_id)
     if record is None:
@@ -332,7 +327,7 @@ def title_from_description(description: str, limit: int = TITLE_LENGTH) -> str:
 
 
 def improvement_from_observation(
-    session: Session, observation: Observation, *, created_by: User | None
+    session: DbSession, observation: Observation, *, created_by: User | None
 ) -> Improvement:
     """A new Ideas card pre-filled from the report, for the area's team (or the first team)."""
     team = observation.area.team or session.scalar(select(Team).order_by(Team.name).limit(1))
@@ -351,7 +346,7 @@ def improvement_from_observation(
 
 
 def photo_bytes(
-    session: Session, observation_id: int, *, thumbnail: bool = False
+    session: DbSession, observation_id: int, *, thumbnail: bool = False
 ) -> tuple[bytes, str] | None:
     """The stored photo (or its thumbnail) and its Content-Type, or None when there is none."""
     column = Observation.photo_thumb if thumbnail else Observation.photo

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from kaizen.models import BoardColumn, CardMove, Improvement, Observation, Outcome, Team, Waste
-from kaizen.services.metrics import add_months
+from kaizen.services import DbSession
+from kaizen.services.months import Month
 
 
 @dataclass(frozen=True)
@@ -45,20 +45,10 @@ class PlantOverview:
     recently_finished: list[FinishedCard]
 
 
-def month_start(moment: datetime) -> datetime:
-    """Midnight on the first day of the moment's month."""
-    return moment.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-
-
-def previous_month_start(moment: datetime) -> datetime:
-    """Midnight on the first day of the month before the moment's month."""
-    return datetime.combine(add_months(moment.date(), -1), time())
-
-
-def plant_overview(session: Session, now: datetime) -> PlantOverview:
+def plant_overview(session: DbSession, now: datetime) -> PlantOverview:
     """Count this month's reports by waste, open cards by column and the latest finished cards."""
-    this_month = month_start(now)
-    last_month = previous_month_start(now)
+    month = Month.of(now)
+    this_month, last_month = month.start, month.previous.start
 
     def reports_between(start: datetime, end: datetime) -> int:
         return (
@@ -99,7 +89,7 @@ def plant_overview(session: Session, now: datetime) -> PlantOverview:
     ).all()
     busiest = max([*by_waste.values(), 1])
     return PlantOverview(
-        month_label=this_month.strftime("%B %Y"),
+        month_label=month.label,
         reports_this_month=reports_between(this_month, datetime.max),
         reports_last_month=reports_between(last_month, this_month),
         waste_counts=[

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import selectinload
 
 from kaizen.models import (
     Improvement,
@@ -22,7 +22,9 @@ from kaizen.models import (
     WhyStep,
     utcnow,
 )
-from kaizen.services.metrics import first_done_at
+from kaizen.services import DbSession
+from kaizen.services.flow_data import first_done_at
+from kaizen.services.improvements import improvement_or_none, observation_or_none
 
 # A chain shorter than this rarely reaches the process; the page says so gently.
 SUGGESTED_MIN_STEPS = 3
@@ -120,7 +122,7 @@ NOT_NAMES = frozenset(
 )
 
 
-def person_names(session: Session) -> list[str]:
+def person_names(session: DbSession) -> list[str]:
     """Names of people's accounts (not kiosk tablets), for spotting a person blamed by name."""
     names: set[str] = set()
     rows = session.execute(select(User.username, User.display_name).where(User.role != Role.KIOSK))
@@ -152,7 +154,7 @@ def without_because(answer: str) -> str:
     return stripped[:1].upper() + stripped[1:] if stripped else answer
 
 
-def load_root_cause(session: Session, root_cause_id: int) -> RootCause | None:
+def load_root_cause(session: DbSession, root_cause_id: int) -> RootCause | None:
     """A record with its steps, linked observations (with areas) and improvements."""
     return session.scalar(
         select(RootCause)
@@ -166,7 +168,7 @@ def load_root_cause(session: Session, root_cause_id: int) -> RootCause | None:
 
 
 def create_root_cause(
-    session: Session,
+    session: DbSession,
     *,
     problem: str,
     why: str,
@@ -184,7 +186,7 @@ def create_root_cause(
     if improvement is not None:
         record.improvements.append(improvement)
     session.add(record)
-    add_step(session, record, why, because)
+    add_step(session, record, why, because)  # commits the record with its first step
     return record
 
 
@@ -195,12 +197,12 @@ def _check_step(why: str, because: str) -> None:
         raise RootCauseError("Write the answer: because ...")
 
 
-def add_step(session: Session, record: RootCause, why: str, because: str) -> WhyStep:
+def add_step(session: DbSession, record: RootCause, why: str, because: str) -> WhyStep:
     """Append a why/because step at the bottom of the ladder."""
     _check_step(why, because)
     step = WhyStep(position=len(record.steps), why=why.strip(), because=because.strip())
     record.steps.append(step)
-    session.flush()
+    session.commit()
     return step
 
 
@@ -211,24 +213,26 @@ def _step(record: RootCause, step_id: int) -> WhyStep:
     raise RootCauseError("That step is not part of this record any more.")
 
 
-def update_step(session: Session, record: RootCause, step_id: int, why: str, because: str) -> None:
+def update_step(
+    session: DbSession, record: RootCause, step_id: int, why: str, because: str
+) -> None:
     """Change the question and answer of one step, keeping its place."""
     _check_step(why, because)
     step = _step(record, step_id)
     step.why, step.because = why.strip(), because.strip()
-    session.flush()
+    session.commit()
 
 
-def remove_last_step(session: Session, record: RootCause) -> None:
+def remove_last_step(session: DbSession, record: RootCause) -> None:
     """Remove the bottom step; the first step always stays."""
     if len(record.steps) <= 1:
         raise RootCauseError("A five whys needs at least one step.")
     session.delete(record.steps[-1])
     record.steps.pop()
-    session.flush()
+    session.commit()
 
 
-def move_step(session: Session, record: RootCause, step_id: int, offset: int) -> None:
+def move_step(session: DbSession, record: RootCause, step_id: int, offset: int) -> None:
     """Swap a step with its neighbour above (-1) or below (+1); the ends stay put."""
     steps = list(record.steps)
     index = steps.index(_step(record, step_id))
@@ -239,19 +243,19 @@ def move_step(session: Session, record: RootCause, step_id: int, offset: int) ->
     for position, step in enumerate(steps):
         step.position = position
     record.steps.sort(key=lambda s: s.position)
-    session.flush()
+    session.commit()
 
 
-def update_problem(session: Session, record: RootCause, problem: str) -> None:
+def update_problem(session: DbSession, record: RootCause, problem: str) -> None:
     """Reword the problem statement."""
     if not problem.strip():
         raise RootCauseError("Describe the problem in a sentence.")
     record.problem = problem.strip()
-    session.flush()
+    session.commit()
 
 
 def update_conclusion(
-    session: Session,
+    session: DbSession,
     record: RootCause,
     *,
     root_cause: str,
@@ -266,27 +270,27 @@ def update_conclusion(
     record.category = category
     record.countermeasure = countermeasure.strip()
     record.status = status
-    session.flush()
+    session.commit()
 
 
-def link(session: Session, record: RootCause, item: Observation | Improvement) -> None:
+def link(session: DbSession, record: RootCause, item: Observation | Improvement) -> None:
     """Link the record to an observation or an improvement (once)."""
     links: list = record.observations if isinstance(item, Observation) else record.improvements
     if item not in links:
         links.append(item)
-    session.flush()
+    session.commit()
 
 
-def unlink(session: Session, record: RootCause, item: Observation | Improvement) -> None:
+def unlink(session: DbSession, record: RootCause, item: Observation | Improvement) -> None:
     """Remove a link; the observation or improvement itself stays."""
     links: list = record.observations if isinstance(item, Observation) else record.improvements
     if item in links:
         links.remove(item)
-    session.flush()
+    session.commit()
 
 
 def recurrence(
-    session: Session, record: RootCause, now: datetime | None = None
+    session: DbSession, record: RootCause, now: datetime | None = None
 ) -> Recurrence | None:
     """Linked observations before and after the earliest linked card first reached Done."""
     now = now or utcnow()
@@ -329,7 +333,7 @@ class RootCauseRow:
 
 
 def list_root_causes(
-    session: Session,
+    session: DbSession,
     *,
     category: RootCauseCategory | None = None,
     status: RootCauseStatus | None = None,
@@ -380,7 +384,7 @@ def list_root_causes(
 
 
 def link_choices(
-    session: Session, record: RootCause
+    session: DbSession, record: RootCause
 ) -> tuple[Sequence[Improvement], Sequence[Observation]]:
     """Cards and recent observations that could be linked to the record (not linked yet)."""
     linked_cards = {c.id for c in record.improvements}
@@ -396,3 +400,72 @@ def link_choices(
         [c for c in cards if c.id not in linked_cards],
         [o for o in observations if o.id not in linked_obs],
     )
+
+
+# --------------------------------------------------------------------------------------
+# What the record's page shows
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StepView:
+    """A rung of the ladder, ready to show."""
+
+    step: WhyStep
+    because: str
+    number: int
+    blame: list[str]
+    editing: bool
+    first: bool
+    last: bool
+
+
+@dataclass(frozen=True)
+class Ladder:
+    """The ladder of a record as the page shows it."""
+
+    steps: list[StepView]
+    # A chain shorter than SUGGESTED_MIN_STEPS gets a gentle "keep asking why".
+    short_chain: bool
+    editing: WhyStep | None
+
+
+def ladder(record: RootCause, names: Sequence[str], editing: int | None = None) -> Ladder:
+    """Each step numbered, its answer without a leading 'because', blame spotted."""
+    count = len(record.steps)
+    steps = [
+        StepView(
+            step=s,
+            because=without_because(s.because),
+            number=i + 1,
+            blame=blame_matches(f"{s.why} {s.because}", names),
+            editing=s.id == editing,
+            first=i == 0,
+            last=i == count - 1,
+        )
+        for i, s in enumerate(record.steps)
+    ]
+    current = next((s for s in record.steps if s.id == editing), None)
+    return Ladder(steps, count < SUGGESTED_MIN_STEPS, current)
+
+
+def link_options(
+    session: DbSession, record: RootCause
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(value, label) of the cards and of the observations that could be linked."""
+    cards, observations = link_choices(session, record)
+    return (
+        [(str(c.id), f"#{c.id} {c.title}") for c in cards],
+        [
+            (str(o.id), f"{o.observed_at:%d %b} · {o.area.name} · {o.description[:60]}")
+            for o in observations
+        ],
+    )
+
+
+def find_item(
+    session: DbSession, improvement_id: str | None, observation_id: str | None
+) -> Improvement | Observation | None:
+    """The card, else the observation, named by these ids as typed (None when neither is)."""
+    card = improvement_or_none(session, improvement_id)
+    return card if card is not None else observation_or_none(session, observation_id)

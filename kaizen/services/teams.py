@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import selectinload
 
 from kaizen.models import BoardColumn, ColumnLimit, Team, WipMode
+from kaizen.services import DbSession
 
 # Done is finished work: it never has a WIP limit.
 LIMITABLE_COLUMNS = (BoardColumn.IDEAS, BoardColumn.PLAN, BoardColumn.DO, BoardColumn.CHECK)
@@ -40,7 +41,7 @@ class LimitSetting:
         return f"At most {self.wip_limit} — {self.mode.value} ({how})"
 
 
-def list_teams(session: Session) -> list[Team]:
+def list_teams(session: DbSession) -> list[Team]:
     """Every team by name, with its areas and column limits loaded."""
     return list(
         session.scalars(
@@ -51,7 +52,7 @@ def list_teams(session: Session) -> list[Team]:
     )
 
 
-def team_by_slug(session: Session, slug: str) -> Team | None:
+def team_by_slug(session: DbSession, slug: str) -> Team | None:
     """The team with this slug, its column limits loaded, or None."""
     return session.scalar(
         select(Team).where(Team.slug == slug).options(selectinload(Team.column_limits))
@@ -75,7 +76,7 @@ def limit_settings(team: Team) -> list[LimitSetting]:
 
 
 def save_team_settings(
-    session: Session,
+    session: DbSession,
     team: Team,
     *,
     limits: dict[BoardColumn, tuple[int | None, WipMode]],

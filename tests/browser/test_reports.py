@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from kaizen.models import utcnow
 from kaizen.services.demo import load_demo_plant
-from kaizen.services.metrics import add_months, month_start
+from kaizen.services.months import Month
 from tests.browser.conftest import SCREENSHOT_DIR
 
 CHART_COUNT = 7
@@ -20,7 +20,7 @@ def demo_month(session: Session) -> str:
     now = utcnow()
     load_demo_plant(session, now=now)
     session.commit()
-    return add_months(month_start(now), -1).strftime("%Y-%m")
+    return Month.of(now).previous.code
 
 
 def _open_report(page: Page, live_server: str, month: str) -> None:

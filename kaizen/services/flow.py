@@ -1,44 +1,25 @@
-"""Flow metrics from the card-move log: lead, cycle and blocked time, percentiles, throughput,
-work-item age, cumulative flow, reporting rate and the monthly report built from them.
+"""Flow metrics from the card-move log, as pure functions over plain values: lead, cycle and
+blocked time, percentiles, throughput, work-item age, cumulative flow and before/after.
 
 The rules (what starts and ends cycle time, how back-and-forth moves count, which
-percentile method) are written down in docs/metrics.md. The pure functions work on plain
-dataclasses, so they are tested on hand-built logs; the `load_*` functions and
-`monthly_report` read what they need from the database in a few queries.
+percentile method) are written down in docs/metrics.md. Nothing here reads the database:
+`flow_data` loads the logs, `reports` builds the monthly report from these functions.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-
-from kaizen.models import (
-    Area,
-    BlockPeriod,
-    BoardColumn,
-    CardMove,
-    Improvement,
-    Observation,
-    Outcome,
-    Reflection,
-    Team,
-    Waste,
-    observation_improvement,
-)
+from kaizen.models import BoardColumn, Outcome, Waste
+from kaizen.services.months import Month
 
 SECONDS_PER_DAY = 86_400.0
 WORKING_WEEKDAYS = 5  # Monday to Friday
-TRAILING_MONTHS = 12
 BEFORE_AFTER_WEEKS = 8
-LESSONS_SHOWN = 5
 PERCENTILES = (50, 85, 95)
 
 
@@ -144,7 +125,7 @@ class Percentiles:
 class MonthThroughput:
     """Improvements finished in one month, by outcome (both outcomes are finished work)."""
 
-    month: date
+    month: Month
     adopted: int
     not_adopted: int
     # Finished, then moved back out of Done: no outcome is recorded on the card now.
@@ -160,7 +141,7 @@ class MonthThroughput:
 class MonthWasteCounts:
     """Observations reported in one month, by waste."""
 
-    month: date
+    month: Month
     counts: dict[Waste, int]
 
     @property
@@ -285,9 +266,9 @@ def card_flow(log: CardLog, now: datetime, working_days: bool = False) -> CardFl
     """Lead, cycle, blocked and per-column time of one card from its move log."""
     moves = sorted(log.moves, key=lambda m: m.at)
     created = next((m.at for m in moves if m.from_column is None), moves[0].at if moves else now)
-    start_index = log.start_column.index
+    start_index = log.start_column.ordinal
     # First arrival in the start column or any later one (a card may skip columns).
-    started = next((m.at for m in moves if m.to_column.index >= start_index), None)
+    started = next((m.at for m in moves if m.to_column.ordinal >= start_index), None)
     finished = next((m.at for m in moves if m.to_column is BoardColumn.DONE), None)
 
     in_column: dict[BoardColumn, float] = defaultdict(float)
@@ -377,48 +358,19 @@ def cycle_time_percentiles(
     return percentiles(cycle_days(finished_between(flows, start, end, waste)))
 
 
-_MONTH_PATTERN = re.compile(r"(\d{4})-(\d{2})")
-
-
-def month_start(moment: date | datetime) -> date:
-    """The first day of the moment's month."""
-    return date(moment.year, moment.month, 1)
-
-
-def parse_month(text: str | None) -> date | None:
-    """'2026-03' as the first day of that month; None for anything else."""
-    match = _MONTH_PATTERN.fullmatch(text or "")
-    if not match:
-        return None
-    year, month = int(match[1]), int(match[2])
-    if not (1 <= month <= 12 and 1900 <= year <= 9998):
-        return None
-    return date(year, month, 1)
-
-
-def add_months(month: date, count: int) -> date:
-    """The first day of the month `count` months after (or before) `month`."""
-    index = month.year * 12 + month.month - 1 + count
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def months_ending(month: date, count: int = TRAILING_MONTHS) -> list[date]:
-    """The `count` months up to and including `month`, oldest first."""
-    first = month_start(month)
-    return [add_months(first, offset) for offset in range(1 - count, 1)]
-
-
 def _midnight(day: date) -> datetime:
     return datetime.combine(day, time())
 
 
-def throughput_by_month(flows: Iterable[CardFlow], months: Sequence[date]) -> list[MonthThroughput]:
+def throughput_by_month(
+    flows: Iterable[CardFlow], months: Sequence[Month]
+) -> list[MonthThroughput]:
     """Improvements finished per month (by first arrival in Done), split by outcome."""
-    counts: dict[date, dict[Outcome | None, int]] = {m: defaultdict(int) for m in months}
+    counts: dict[Month, dict[Outcome | None, int]] = {m: defaultdict(int) for m in months}
     for flow in flows:
         if flow.finished_at is None:
             continue
-        bucket = counts.get(month_start(flow.finished_at))
+        bucket = counts.get(Month.of(flow.finished_at))
         if bucket is not None:
             outcome = flow.outcome if flow.column is BoardColumn.DONE else None
             bucket[outcome] += 1
@@ -434,12 +386,12 @@ def throughput_by_month(flows: Iterable[CardFlow], months: Sequence[date]) -> li
 
 
 def observations_by_month(
-    facts: Iterable[ObservationFact], months: Sequence[date]
+    facts: Iterable[ObservationFact], months: Sequence[Month]
 ) -> list[MonthWasteCounts]:
     """Observations reported per month and waste (every waste present, zeros included)."""
-    counts: dict[date, dict[Waste, int]] = {m: dict.fromkeys(Waste, 0) for m in months}
+    counts: dict[Month, dict[Waste, int]] = {m: dict.fromkeys(Waste, 0) for m in months}
     for fact in facts:
-        bucket = counts.get(month_start(fact.observed_at))
+        bucket = counts.get(Month.of(fact.observed_at))
         if bucket is not None:
             bucket[fact.waste] += 1
     return [MonthWasteCounts(month=m, counts=counts[m]) for m in months]
@@ -547,296 +499,3 @@ def before_after(
             )
         )
     return results
-
-
-# --------------------------------------------------------------------------------------
-# Reading from the database
-# --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Scope:
-    """Which cards and observations a report covers: a team, an area, or the whole plant."""
-
-    team_id: int | None = None
-    area_id: int | None = None
-
-
-def load_card_logs(session: Session, scope: Scope = Scope()) -> list[CardLog]:
-    """Every card in scope with its move log and blocked periods, in three queries."""
-    in_scope = [
-        *([Improvement.team_id == scope.team_id] if scope.team_id is not None else []),
-        *([Improvement.area_id == scope.area_id] if scope.area_id is not None else []),
-    ]
-    cards = session.execute(
-        select(
-            Improvement.id,
-            Improvement.title,
-            Improvement.board_column,
-            Improvement.area_id,
-            Improvement.waste,
-            Improvement.outcome,
-            Improvement.blocked,
-            Team.name,
-            Team.cycle_start_column,
-        )
-        .join(Team, Team.id == Improvement.team_id)
-        .where(*in_scope)
-        .order_by(Improvement.id)
-    ).all()
-    if not cards:
-        return []
-    card_ids = select(Improvement.id).where(*in_scope)
-    moves: dict[int, list[Move]] = defaultdict(list)
-    for card_id, moved_at, source, target in session.execute(
-        select(CardMove.improvement_id, CardMove.moved_at, CardMove.from_column, CardMove.to_column)
-        .where(CardMove.improvement_id.in_(card_ids))
-        .order_by(CardMove.improvement_id, CardMove.moved_at, CardMove.id)
-    ):
-        moves[card_id].append(Move(moved_at, source, target))
-    blocks: dict[int, list[Block]] = defaultdict(list)
-    for card_id, started_at, ended_at in session.execute(
-        select(BlockPeriod.improvement_id, BlockPeriod.started_at, BlockPeriod.ended_at)
-        .where(BlockPeriod.improvement_id.in_(card_ids))
-        .order_by(BlockPeriod.improvement_id, BlockPeriod.started_at)
-    ):
-        blocks[card_id].append(Block(started_at, ended_at))
-    return [
-        CardLog(
-            id=row.id,
-            title=row.title,
-            moves=tuple(moves[row.id]),
-            column=row.board_column,
-            start_column=row.cycle_start_column,
-            blocks=tuple(blocks[row.id]),
-            team_name=row.name,
-            area_id=row.area_id,
-            waste=row.waste,
-            outcome=row.outcome,
-            blocked=row.blocked,
-        )
-        for row in cards
-    ]
-
-
-def load_observations(
-    session: Session, start: datetime, end: datetime, scope: Scope = Scope()
-) -> list[ObservationFact]:
-    """Observations made in [start, end) in scope (a team's scope: its areas), one query."""
-    query = (
-        select(
-            Observation.id,
-            Observation.observed_at,
-            Observation.waste,
-            Observation.area_id,
-            Observation.minutes_lost,
-        )
-        .where(Observation.observed_at >= start, Observation.observed_at < end)
-        .order_by(Observation.observed_at, Observation.id)
-    )
-    if scope.team_id is not None:
-        query = query.join(Area, Area.id == Observation.area_id).where(
-            Area.team_id == scope.team_id
-        )
-    if scope.area_id is not None:
-        query = query.where(Observation.area_id == scope.area_id)
-    return [ObservationFact(*row) for row in session.execute(query)]
-
-
-def linked_observations(session: Session, card_ids: Sequence[int]) -> dict[int, frozenset[int]]:
-    """The ids of the observations linked to each of these cards."""
-    if not card_ids:
-        return {}
-    links: dict[int, set[int]] = defaultdict(set)
-    for card_id, observation_id in session.execute(
-        select(
-            observation_improvement.c.improvement_id, observation_improvement.c.observation_id
-        ).where(observation_improvement.c.improvement_id.in_(card_ids))
-    ):
-        links[card_id].add(observation_id)
-    return {card_id: frozenset(ids) for card_id, ids in links.items()}
-
-
-def load_lessons(session: Session, card_ids: Sequence[int]) -> list[Lesson]:
-    """The reflections written on these cards, newest first."""
-    if not card_ids:
-        return []
-    rows = session.execute(
-        select(
-            Reflection.improvement_id,
-            Improvement.title,
-            Reflection.learnt,
-            Reflection.take_forward,
-            Reflection.do_differently,
-        )
-        .join(Improvement, Improvement.id == Reflection.improvement_id)
-        .where(Reflection.improvement_id.in_(card_ids))
-        .order_by(Reflection.created_at.desc(), Reflection.id.desc())
-    )
-    return [Lesson(*row) for row in rows]
-
-
-def data_version(session: Session) -> str:
-    """A short fingerprint of everything the reports show; it changes with any new event.
-
-    Cheap aggregates only: the move log is append-only, every card change bumps its
-    version, and teams (their cycle start column) and areas (their team) are few rows.
-    """
-    aggregates = session.execute(
-        select(
-            select(func.max(CardMove.id)).scalar_subquery(),
-            select(func.count(CardMove.id)).scalar_subquery(),
-            select(func.count(Improvement.id)).scalar_subquery(),
-            select(func.max(Improvement.id)).scalar_subquery(),
-            select(func.sum(Improvement.version)).scalar_subquery(),
-            select(func.count(Observation.id)).scalar_subquery(),
-            select(func.max(Observation.id)).scalar_subquery(),
-            select(func.count(BlockPeriod.id)).scalar_subquery(),
-            select(func.max(BlockPeriod.id)).scalar_subquery(),
-            select(func.count(BlockPeriod.ended_at)).scalar_subquery(),
-            select(func.count(Reflection.id)).scalar_subquery(),
-            select(func.max(Reflection.updated_at)).scalar_subquery(),
-            select(func.count()).select_from(observation_improvement).scalar_subquery(),
-        )
-    ).one()
-    teams = session.execute(select(Team.id, Team.cycle_start_column, Team.name).order_by(Team.id))
-    areas = session.execute(select(Area.id, Area.team_id).order_by(Area.id))
-    text = repr((tuple(aggregates), [tuple(t) for t in teams], [tuple(a) for a in areas]))
-    return hashlib.sha256(text.encode()).hexdigest()[:20]
-
-
-# --------------------------------------------------------------------------------------
-# The monthly report
-# --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class MonthNumbers:
-    """The month's headline figures."""
-
-    finished: int
-    adopted: int
-    not_adopted: int
-    median_cycle_days: float | None
-    p85_cycle_days: float | None
-    observations: int
-    lessons: int
-
-
-@dataclass(frozen=True)
-class MonthlyReport:
-    """Everything the monthly report shows: the month's figures and the trailing charts."""
-
-    month: date
-    months: list[date]
-    numbers: MonthNumbers
-    finished: list[CardFlow]
-    cycle_points: list[CardFlow]
-    cycle_percentiles: Percentiles
-    throughput: list[MonthThroughput]
-    observations: list[MonthWasteCounts]
-    pareto: Pareto
-    flow: list[FlowDay]
-    aging: list[CardFlow]
-    before_after: list[BeforeAfter]
-    lessons: list[Lesson]
-
-    @property
-    def lessons_shown(self) -> list[Lesson]:
-        """The latest reflections, for the page (the CSV has them all)."""
-        return self.lessons[:LESSONS_SHOWN]
-
-    @property
-    def window_start(self) -> date:
-        """The first day of the trailing window."""
-        return self.months[0]
-
-
-def monthly_report(
-    session: Session,
-    month: date,
-    now: datetime,
-    scope: Scope = Scope(),
-    working_days: bool = False,
-) -> MonthlyReport:
-    """The monthly report for `month` and the twelve months up to it, in a few queries."""
-    month = month_start(month)
-    months = months_ending(month)
-    next_month = add_months(month, 1)
-    start, end = _midnight(month), _midnight(next_month)
-    window_start = _midnight(months[0])
-
-    logs = load_card_logs(session, scope)
-    flows = card_flows(logs, now, working_days)
-    finished = finished_between(flows, start, end)
-    cycle_points = [
-        f for f in finished_between(flows, window_start, end) if f.cycle_days is not None
-    ]
-    month_cycles = percentiles(cycle_days(finished))
-
-    before_window = timedelta(weeks=BEFORE_AFTER_WEEKS)
-    facts = load_observations(
-        session, min(window_start, start - before_window), end + before_window, scope
-    )
-    month_facts = [f for f in facts if start <= f.observed_at < end]
-
-    finished_ids = [f.id for f in finished]
-    links = linked_observations(session, finished_ids)
-    countermeasures = [
-        Countermeasure(
-            id=f.id,
-            title=f.title,
-            finished_at=f.finished_at,
-            area_id=f.area_id,
-            waste=f.waste,
-            linked_observation_ids=links.get(f.id, frozenset()),
-        )
-        for f in finished
-        if f.finished_at is not None
-    ]
-    lessons = load_lessons(session, finished_ids)
-
-    # From the window's start, or the first logged move if later, to the month's last day.
-    first_move = min((m.at for log in logs for m in log.moves), default=None)
-    flow = (
-        cumulative_flow(
-            logs, max(months[0], first_move.date()), next_month - timedelta(days=1), now
-        )
-        if first_move is not None
-        else []
-    )
-    return MonthlyReport(
-        month=month,
-        months=months,
-        numbers=MonthNumbers(
-            finished=len(finished),
-            adopted=sum(1 for f in finished if f.outcome is Outcome.ADOPTED),
-            not_adopted=sum(1 for f in finished if f.outcome is Outcome.NOT_ADOPTED),
-            median_cycle_days=month_cycles.p50,
-            p85_cycle_days=month_cycles.p85,
-            observations=len(month_facts),
-            lessons=len(lessons),
-        ),
-        finished=finished,
-        cycle_points=cycle_points,
-        cycle_percentiles=percentiles(cycle_days(cycle_points)),
-        throughput=throughput_by_month(flows, months),
-        observations=observations_by_month(facts, months),
-        pareto=waste_pareto(month_facts),
-        flow=flow,
-        aging=aging_wip(flows),
-        before_after=before_after(countermeasures, facts, now),
-        lessons=lessons,
-    )
-
-
-def first_done_at(session: Session, card_ids: Sequence[int]) -> dict[int, datetime]:
-    """When each of these cards first reached Done (cards never done are left out)."""
-    if not card_ids:
-        return {}
-    rows = session.execute(
-        select(CardMove.improvement_id, func.min(CardMove.moved_at))
-        .where(CardMove.improvement_id.in_(card_ids), CardMove.to_column == BoardColumn.DONE)
-        .group_by(CardMove.improvement_id)
-    )
-    return {card_id: moved_at for card_id, moved_at in rows}

@@ -1,165 +1,21 @@
-"""What the monthly report shows, ready to render: its filters, headline numbers, the
-charts with their tables, the CSV files, and the cache key that lets a browser reuse a
-chart it already has."""
+"""What the monthly report page shows, ready to render: headline numbers, each chart with its
+heading, reading guide, empty-month message and table of numbers, and the same tables as
+CSV. Addresses are left to the view and the template (`url_for`).
+"""
 
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any
+from datetime import datetime
 
-from flask import url_for
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from kaizen.models import Area, BoardColumn, Team, Waste
-from kaizen.services import charts
-from kaizen.services.metrics import (
-    Lesson,
-    MonthlyReport,
-    Scope,
-    add_months,
-    data_version,
-    month_start,
-    parse_month,
-)
-
-# Bump when a chart's drawing changes, so browsers fetch the new look.
-CHART_REVISION = "1"
-
-
-# --------------------------------------------------------------------------------------
-# What a report is asked for
-# --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Choice:
-    """A team or area people can filter by."""
-
-    id: int
-    slug: str
-    name: str
-
-
-@dataclass(frozen=True)
-class ReportParams:
-    """A report's month and filters, as read from the address."""
-
-    month: date
-    team: Choice | None = None
-    area: Choice | None = None
-    working_days: bool = False
-
-    @property
-    def scope(self) -> Scope:
-        """The cards and observations these filters cover."""
-        return Scope(
-            team_id=self.team.id if self.team else None,
-            area_id=self.area.id if self.area else None,
-        )
-
-    @property
-    def month_code(self) -> str:
-        """'2026-03'."""
-        return self.month.strftime("%Y-%m")
-
-    @property
-    def month_label(self) -> str:
-        """'March 2026'."""
-        return self.month.strftime("%B %Y")
-
-    @property
-    def unit(self) -> str:
-        """How durations are counted, for axis labels and table headings."""
-        return "working days" if self.working_days else "days"
-
-    def filters(self) -> dict[str, Any]:
-        """The filter query parameters to carry into every link."""
-        values: dict[str, Any] = {}
-        if self.team:
-            values["team"] = self.team.slug
-        if self.area:
-            values["area"] = self.area.slug
-        if self.working_days:
-            values["days"] = "working"
-        return values
-
-    def query(self) -> dict[str, Any]:
-        """Month and filters, for chart and CSV addresses."""
-        return {"month": self.month_code, **self.filters()}
-
-    def file_stem(self, name: str) -> str:
-        """A download's file name without extension: kaizen-cycle-time-2026-03-press."""
-        parts = ["kaizen", name, self.month_code]
-        parts += [choice.slug for choice in (self.team, self.area) if choice]
-        if self.working_days:
-            parts.append("working-days")
-        return "-".join(parts)
-
-
-def _choice(session: Session, model: type[Team] | type[Area], slug: str) -> Choice | None:
-    row = session.execute(
-        select(model.id, model.slug, model.name).where(model.slug == slug)
-    ).one_or_none()
-    return Choice(*row) if row else None
-
-
-def read_params(
-    session: Session, month_text: str | None, args: Any, now: datetime
-) -> ReportParams | None:
-    """The report asked for by the address, or None when the month, team or area is unknown."""
-    month = month_start(now) if month_text is None else parse_month(month_text)
-    if month is None:
-        return None
-    team = area = None
-    if team_slug := (args.get("team") or "").strip():
-        team = _choice(session, Team, team_slug)
-        if team is None:
-            return None
-    if area_slug := (args.get("area") or "").strip():
-        area = _choice(session, Area, area_slug)
-        if area is None:
-            return None
-    return ReportParams(
-        month=month, team=team, area=area, working_days=args.get("days") == "working"
-    )
-
-
-def choices(session: Session) -> tuple[list[Choice], list[Choice]]:
-    """Every team and every area, by name, for the filter boxes."""
-    teams = [
-        Choice(*row)
-        for row in session.execute(select(Team.id, Team.slug, Team.name).order_by(Team.name))
-    ]
-    areas = [
-        Choice(*row)
-        for row in session.execute(select(Area.id, Area.slug, Area.name).order_by(Area.name))
-    ]
-    return teams, areas
-
-
-def chart_etag(session: Session, name: str, fmt: str, params: ReportParams, now: datetime) -> str:
-    """The cache key of one drawn chart: the data it shows, the question, and the hour.
-
-    Work-item ages grow with time, so the key also turns over every hour.
-    """
-    text = "|".join(
-        [
-            CHART_REVISION,
-            data_version(session),
-            name,
-            fmt,
-            repr(sorted(params.query().items())),
-            now.strftime("%Y-%m-%dT%H"),
-        ]
-    )
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
-
+from kaizen.models import BoardColumn, Waste
+from kaizen.services import DbSession, charts
+from kaizen.services.flow import Lesson
+from kaizen.services.months import Month
+from kaizen.services.reports import Choice, MonthlyReport, ReportParams, choices
 
 # --------------------------------------------------------------------------------------
 # Tables: shown under each chart and downloaded as CSV
@@ -236,10 +92,7 @@ def _cycle_table(report: MonthlyReport, unit: str) -> Table:
 def _throughput_table(report: MonthlyReport, _unit: str) -> Table:
     return Table(
         ["Month", "Adopted", "Not adopted", "Reopened since", "Finished"],
-        [
-            [f"{m.month:%Y-%m}", m.adopted, m.not_adopted, m.reopened, m.total]
-            for m in report.throughput
-        ],
+        [[m.month.code, m.adopted, m.not_adopted, m.reopened, m.total] for m in report.throughput],
     )
 
 
@@ -247,7 +100,7 @@ def _observations_table(report: MonthlyReport, _unit: str) -> Table:
     return Table(
         ["Month", *(w.label for w in Waste), "All"],
         [
-            [f"{m.month:%Y-%m}", *(m.counts.get(w, 0) for w in Waste), m.total]
+            [m.month.code, *(m.counts.get(w, 0) for w in Waste), m.total]
             for m in report.observations
         ],
     )
@@ -502,12 +355,9 @@ class Stat:
 
 @dataclass(frozen=True)
 class ChartPanel:
-    """One chart on the page with its addresses, alternative text and numbers."""
+    """One chart on the page with its alternative text and numbers (the view adds addresses)."""
 
     spec: ChartSpec
-    svg_url: str
-    png_url: str
-    csv_url: str
     alt: str
     message: str | None
     table: Table
@@ -517,7 +367,7 @@ class ChartPanel:
 class FinishedRow:
     """One finished improvement in the month's table."""
 
-    url: str
+    improvement_id: int
     cells: list[Cell]
 
 
@@ -531,17 +381,14 @@ class ReportPage:
     panels: list[ChartPanel]
     finished_headers: list[str]
     finished_rows: list[FinishedRow]
-    finished_csv_url: str
     lessons: list[Lesson]
     lessons_intro: str
-    lessons_csv_url: str
-    previous_url: str
-    previous_label: str
-    next_url: str | None
-    next_label: str
+    previous_month: Month
+    # None when the next month has not begun; this month None when it is the one shown.
+    next_month: Month | None
+    this_month: Month | None
     teams: list[Choice]
     areas: list[Choice]
-    this_month_url: str | None
     trailing_label: str
 
 
@@ -564,12 +411,8 @@ def _lessons_intro(total: int, shown: int, finished: int) -> str:
     return text + "."
 
 
-def _month_url(month: date, params: ReportParams) -> str:
-    return url_for("reports.monthly", month=month.strftime("%Y-%m"), **params.filters())
-
-
 def report_page(
-    session: Session, report: MonthlyReport, params: ReportParams, now: datetime
+    session: DbSession, report: MonthlyReport, params: ReportParams, now: datetime
 ) -> ReportPage:
     """The report page's content, every value and address ready to show."""
     numbers = report.numbers
@@ -598,25 +441,18 @@ def report_page(
         ),
         Stat("Lessons learned", str(numbers.lessons), "Reflections on this month's finished work."),
     ]
-    query = params.query()
-    panels = []
-    for spec in CHARTS:
-        message = empty_message(spec.name, report, params)
-        panels.append(
-            ChartPanel(
-                spec=spec,
-                svg_url=url_for("reports.chart", name=spec.name, fmt="svg", **query),
-                png_url=url_for("reports.chart", name=spec.name, fmt="png", **query),
-                csv_url=url_for("reports.data", name=spec.name, **query),
-                alt=f"{spec.heading}, {label}. The numbers are in the table below the chart.",
-                message=message,
-                table=table(spec.name, report, params),
-            )
+    panels = [
+        ChartPanel(
+            spec=spec,
+            alt=f"{spec.heading}, {label}. The numbers are in the table below the chart.",
+            message=empty_message(spec.name, report, params),
+            table=table(spec.name, report, params),
         )
+        for spec in CHARTS
+    ]
     finished = table("finished", report, params)
-    current = month_start(now)
-    previous = add_months(params.month, -1)
-    following = add_months(params.month, 1)
+    current = Month.of(now)
+    following = params.month.next
     teams, areas = choices(session)
     return ReportPage(
         params=params,
@@ -625,21 +461,17 @@ def report_page(
         panels=panels,
         finished_headers=finished.headers,
         finished_rows=[
-            FinishedRow(url_for("improvements.detail", improvement_id=flow.id), cells)
+            FinishedRow(flow.id, cells)
             for flow, cells in zip(report.finished, finished.rows, strict=True)
         ],
-        finished_csv_url=url_for("reports.data", name="finished", **query),
         lessons=report.lessons_shown,
         lessons_intro=_lessons_intro(
             len(report.lessons), len(report.lessons_shown), len(report.finished)
         ),
-        lessons_csv_url=url_for("reports.data", name="lessons", **query),
-        previous_url=_month_url(previous, params),
-        previous_label=previous.strftime("%B %Y"),
-        next_url=_month_url(following, params) if following <= current else None,
-        next_label=following.strftime("%B %Y"),
+        previous_month=params.month.previous,
+        next_month=following if following <= current else None,
+        this_month=current if params.month != current else None,
         teams=teams,
         areas=areas,
-        this_month_url=_month_url(current, params) if params.month != current else None,
-        trailing_label=f"{report.window_start:%B %Y} to {label}",
+        trailing_label=f"{report.window_start.label} to {label}",
     )

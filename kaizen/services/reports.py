@@ -1,0 +1,292 @@
+"""The monthly report: what it is asked for (month, team, area, working days), the month's
+numbers and the trailing twelve months of charts, built from the move log in a few queries,
+and the cache key that lets a browser reuse a chart it already has.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from kaizen.models import Area, Outcome, Team
+from kaizen.services import DbSession
+from kaizen.services.flow import (
+    BEFORE_AFTER_WEEKS,
+    BeforeAfter,
+    CardFlow,
+    Countermeasure,
+    FlowDay,
+    Lesson,
+    MonthThroughput,
+    MonthWasteCounts,
+    Pareto,
+    Percentiles,
+    aging_wip,
+    before_after,
+    card_flows,
+    cumulative_flow,
+    cycle_days,
+    finished_between,
+    observations_by_month,
+    percentiles,
+    throughput_by_month,
+    waste_pareto,
+)
+from kaizen.services.flow_data import (
+    Scope,
+    data_version,
+    linked_observations,
+    load_card_logs,
+    load_lessons,
+    load_observations,
+)
+from kaizen.services.months import Month
+
+TRAILING_MONTHS = 12
+LESSONS_SHOWN = 5
+# Bump when a chart's drawing changes, so browsers fetch the new look.
+CHART_REVISION = "1"
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A team or area people can filter by."""
+
+    id: int
+    slug: str
+    name: str
+
+
+@dataclass(frozen=True)
+class ReportParams:
+    """A report's month and filters, as read from the address."""
+
+    month: Month
+    team: Choice | None = None
+    area: Choice | None = None
+    working_days: bool = False
+
+    @property
+    def scope(self) -> Scope:
+        """The cards and observations these filters cover."""
+        return Scope(
+            team_id=self.team.id if self.team else None,
+            area_id=self.area.id if self.area else None,
+        )
+
+    @property
+    def month_code(self) -> str:
+        """'2026-03'."""
+        return self.month.code
+
+    @property
+    def month_label(self) -> str:
+        """'March 2026'."""
+        return self.month.label
+
+    @property
+    def unit(self) -> str:
+        """How durations are counted, for axis labels and table headings."""
+        return "working days" if self.working_days else "days"
+
+    def filters(self) -> dict[str, Any]:
+        """The filter query parameters to carry into every link."""
+        values: dict[str, Any] = {}
+        if self.team:
+            values["team"] = self.team.slug
+        if self.area:
+            values["area"] = self.area.slug
+        if self.working_days:
+            values["days"] = "working"
+        return values
+
+    def query(self) -> dict[str, Any]:
+        """Month and filters, for chart and CSV addresses."""
+        return {"month": self.month_code, **self.filters()}
+
+    def file_stem(self, name: str) -> str:
+        """A download's file name without extension: kaizen-cycle-time-2026-03-press."""
+        parts = ["kaizen", name, self.month_code]
+        parts += [choice.slug for choice in (self.team, self.area) if choice]
+        if self.working_days:
+            parts.append("working-days")
+        return "-".join(parts)
+
+
+def _choice(session: DbSession, model: type[Team] | type[Area], slug: str) -> Choice | None:
+    row = session.execute(
+        select(model.id, model.slug, model.name).where(model.slug == slug)
+    ).one_or_none()
+    return Choice(*row) if row else None
+
+
+def read_params(
+    session: DbSession, month_text: str | None, args: Any, now: datetime
+) -> ReportParams | None:
+    """The report asked for by the address, or None when the month, team or area is unknown."""
+    month = Month.of(now) if month_text is None else Month.parse(month_text)
+    if month is None:
+        return None
+    team = area = None
+    if team_slug := (args.get("team") or "").strip():
+        team = _choice(session, Team, team_slug)
+        if team is None:
+            return None
+    if area_slug := (args.get("area") or "").strip():
+        area = _choice(session, Area, area_slug)
+        if area is None:
+            return None
+    return ReportParams(
+        month=month, team=team, area=area, working_days=args.get("days") == "working"
+    )
+
+
+def choices(session: DbSession) -> tuple[list[Choice], list[Choice]]:
+    """Every team and every area, by name, for the filter boxes."""
+    teams = [
+        Choice(*row)
+        for row in session.execute(select(Team.id, Team.slug, Team.name).order_by(Team.name))
+    ]
+    areas = [
+        Choice(*row)
+        for row in session.execute(select(Area.id, Area.slug, Area.name).order_by(Area.name))
+    ]
+    return teams, areas
+
+
+def chart_etag(session: DbSession, name: str, fmt: str, params: ReportParams, now: datetime) -> str:
+    """The cache key of one drawn chart: the data it shows, the question, and the hour.
+
+    Work-item ages grow with time, so the key also turns over every hour.
+    """
+    text = "|".join(
+        [
+            CHART_REVISION,
+            data_version(session),
+            name,
+            fmt,
+            repr(sorted(params.query().items())),
+            now.strftime("%Y-%m-%dT%H"),
+        ]
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class MonthNumbers:
+    """The month's headline figures."""
+
+    finished: int
+    adopted: int
+    not_adopted: int
+    median_cycle_days: float | None
+    p85_cycle_days: float | None
+    observations: int
+    lessons: int
+
+
+@dataclass(frozen=True)
+class MonthlyReport:
+    """Everything the monthly report shows: the month's figures and the trailing charts."""
+
+    month: Month
+    months: list[Month]
+    numbers: MonthNumbers
+    finished: list[CardFlow]
+    cycle_points: list[CardFlow]
+    cycle_percentiles: Percentiles
+    throughput: list[MonthThroughput]
+    observations: list[MonthWasteCounts]
+    pareto: Pareto
+    flow: list[FlowDay]
+    aging: list[CardFlow]
+    before_after: list[BeforeAfter]
+    lessons: list[Lesson]
+
+    @property
+    def lessons_shown(self) -> list[Lesson]:
+        """The latest reflections, for the page (the CSV has them all)."""
+        return self.lessons[:LESSONS_SHOWN]
+
+    @property
+    def window_start(self) -> Month:
+        """The first month of the trailing window."""
+        return self.months[0]
+
+
+def monthly_report(
+    session: DbSession,
+    month: Month,
+    now: datetime,
+    scope: Scope = Scope(),
+    working_days: bool = False,
+) -> MonthlyReport:
+    """The monthly report for `month` and the twelve months up to it, in a few queries."""
+    months = month.ending(TRAILING_MONTHS)
+    start, end = month.start, month.end
+    window_start = months[0].start
+
+    logs = load_card_logs(session, scope)
+    flows = card_flows(logs, now, working_days)
+    finished = finished_between(flows, start, end)
+    cycle_points = [
+        f for f in finished_between(flows, window_start, end) if f.cycle_days is not None
+    ]
+    month_cycles = percentiles(cycle_days(finished))
+
+    before_window = timedelta(weeks=BEFORE_AFTER_WEEKS)
+    facts = load_observations(
+        session, min(window_start, start - before_window), end + before_window, scope
+    )
+    month_facts = [f for f in facts if start <= f.observed_at < end]
+
+    finished_ids = [f.id for f in finished]
+    links = linked_observations(session, finished_ids)
+    countermeasures = [
+        Countermeasure(
+            id=f.id,
+            title=f.title,
+            finished_at=f.finished_at,
+            area_id=f.area_id,
+            waste=f.waste,
+            linked_observation_ids=links.get(f.id, frozenset()),
+        )
+        for f in finished
+        if f.finished_at is not None
+    ]
+    lessons = load_lessons(session, finished_ids)
+
+    # From the window's start, or the first logged move if later, to the month's last day.
+    first_move = min((m.at for log in logs for m in log.moves), default=None)
+    flow = (
+        cumulative_flow(logs, max(months[0].first_day, first_move.date()), month.last_day, now)
+        if first_move is not None
+        else []
+    )
+    return MonthlyReport(
+        month=month,
+        months=months,
+        numbers=MonthNumbers(
+            finished=len(finished),
+            adopted=sum(1 for f in finished if f.outcome is Outcome.ADOPTED),
+            not_adopted=sum(1 for f in finished if f.outcome is Outcome.NOT_ADOPTED),
+            median_cycle_days=month_cycles.p50,
+            p85_cycle_days=month_cycles.p85,
+            observations=len(month_facts),
+            lessons=len(lessons),
+        ),
+        finished=finished,
+        cycle_points=cycle_points,
+        cycle_percentiles=percentiles(cycle_days(cycle_points)),
+        throughput=throughput_by_month(flows, months),
+        observations=observations_by_month(facts, months),
+        pareto=waste_pareto(month_facts),
+        flow=flow,
+        aging=aging_wip(flows),
+        before_after=before_after(countermeasures, facts, now),
+        lessons=lessons,
+    )
