@@ -119,7 +119,6 @@ def create_user_command(
         )
     except AccountError as error:
         raise click.ClickException(str(error)) from error
-    db.session.commit()
     click.echo(f"Created {user.role.value} account {user.username!r}.")
 
 

@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from kaizen.accounts.forms import SignInForm
 from kaizen.extensions import db, login
 from kaizen.models import User
-from kaizen.services.accounts import authenticate
+from kaizen.services.accounts import account_by_id, authenticate
 
 bp = Blueprint("accounts", __name__)
 
@@ -19,7 +19,7 @@ bp = Blueprint("accounts", __name__)
 @login.user_loader
 def load_user(user_id: str) -> User | None:
     """Flask-Login's hook: the account behind a session cookie."""
-    return db.session.get(User, int(user_id))
+    return account_by_id(db.session, user_id)
 
 
 def _safe_next(target: str | None) -> str:

@@ -9,11 +9,15 @@ from kaizen.services.moves import REASON_MAX_LENGTH
 
 
 class MoveForm(FlaskForm):
-    """Move one card to a column (and position), with the version the person saw."""
+    """Move one card to a column (and position), with the version the person saw.
+
+    A button that finishes a card may name its outcome in one value: `done:adopted`.
+    """
 
     to_column = SelectField(
         "Move to",
-        choices=[(c.value, c.label) for c in BoardColumn],
+        choices=[(c.value, c.label) for c in BoardColumn]
+        + [(f"{BoardColumn.DONE.value}:{o.value}", f"Done — {o.label.lower()}") for o in Outcome],
         validators=[InputRequired()],
     )
     position = IntegerField("Position", validators=[Optional(), NumberRange(min=0)])
@@ -29,3 +33,9 @@ class MoveForm(FlaskForm):
     # Which board the person is looking at, so the answer redraws that same board.
     board = HiddenField()
     done = HiddenField()
+
+    def target(self) -> tuple[BoardColumn, Outcome | None]:
+        """The column to move to and, for Done, how the card ended (when already chosen)."""
+        column, _, outcome = (self.to_column.data or "").partition(":")
+        chosen = outcome or self.outcome.data
+        return BoardColumn(column), Outcome(chosen) if chosen else None

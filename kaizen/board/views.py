@@ -21,16 +21,15 @@ from werkzeug.wrappers import Response
 from kaizen.accounts.access import require_role
 from kaizen.board.forms import MoveForm
 from kaizen.extensions import db
-from kaizen.models import BoardColumn, Outcome, Role, utcnow
+from kaizen.models import BoardColumn, Role, utcnow
 from kaizen.services.board import Board, TeamNotFound, board_token, build_board
 from kaizen.services.moves import (
     CardNotFound,
-    InvalidMove,
+    MoveRefused,
     MoveResult,
     OutcomeRequired,
     SoftLimitNeedsReason,
     StaleVersion,
-    WipLimitExceeded,
     move_card,
 )
 from kaizen.web import is_partial_request, render_page_or_fragment, vary_on_htmx
@@ -152,7 +151,7 @@ def move(card_id: int) -> Response:
     if not form.validate():
         notice = Notice("That move could not be read. Please reload the board and try.", "error")
         return _refused(scope, card_id, 422, "invalid", notice=notice)
-    column = BoardColumn(form.to_column.data)
+    column, outcome = form.target()
     try:
         result = move_card(
             db.session,
@@ -162,21 +161,27 @@ def move(card_id: int) -> Response:
             form.version.data or 0,
             current_user._get_current_object(),
             reason=form.reason.data,
-            outcome=Outcome(form.outcome.data) if form.outcome.data else None,
+            outcome=outcome,
         )
-    except StaleVersion as refused:
-        return _refused(scope, card_id, 409, "stale", notice=Notice(refused.message, "warning"))
-    except CardNotFound as refused:
-        return _refused(scope, card_id, 409, "gone", notice=Notice(refused.message, "warning"))
-    except (SoftLimitNeedsReason, OutcomeRequired) as refused:
+    except MoveRefused as refused:
+        return _answer_refusal(scope, card_id, form, column, refused)
+    return _moved(scope, result)
+
+
+def _answer_refusal(
+    scope: Scope, card_id: int, form: MoveForm, column: BoardColumn, refused: MoveRefused
+) -> Response:
+    """A stale or vanished card warns; a missing reason or outcome asks; a limit refuses."""
+    if isinstance(refused, StaleVersion | CardNotFound):
+        why = "stale" if isinstance(refused, StaleVersion) else "gone"
+        return _refused(scope, card_id, 409, why, notice=Notice(refused.message, "warning"))
+    if isinstance(refused, SoftLimitNeedsReason | OutcomeRequired):
         kind = "reason" if isinstance(refused, SoftLimitNeedsReason) else "outcome"
         if kind == "reason" and form.reason.data is not None:
             form.reason.errors = [*form.reason.errors, "Please say briefly why."]
         dialog = MoveDialog(kind, card_id, column, refused.message, form)
         return _refused(scope, card_id, 422, kind, dialog=dialog)
-    except (WipLimitExceeded, InvalidMove) as refused:
-        return _refused(scope, card_id, 422, "limit", notice=Notice(refused.message, "error"))
-    return _moved(scope, result)
+    return _refused(scope, card_id, 422, "limit", notice=Notice(refused.message, "error"))
 
 
 def _refused(scope: Scope, card_id: int, status: int, why: str, **context: Any) -> Response:

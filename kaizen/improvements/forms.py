@@ -187,6 +187,18 @@ class NewImprovementForm(FlaskForm):
     waste = SelectField("Waste", coerce=optional_waste, validators=[Optional()])
     observation_id = HiddenField()
 
+    def idea(self) -> dict[str, Any]:
+        """The new card's fields as `file_idea` takes them."""
+        return {
+            "title": self.title.data or "",
+            "team_id": self.team_id.data,
+            "observation_id": self.observation_id.data,
+            "problem": self.problem.data or "",
+            "countermeasure": self.countermeasure.data or "",
+            "area_id": self.area_id.data,
+            "waste": self.waste.data,
+        }
+
     def set_choices(
         self, teams: Sequence[tuple[int, str]], areas: Sequence[tuple[int, str]]
     ) -> None:

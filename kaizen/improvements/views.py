@@ -11,6 +11,7 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from kaizen.accounts.access import require_role
+from kaizen.board.forms import MoveForm
 from kaizen.extensions import db
 from kaizen.improvements.forms import (
     BenefitForm,
@@ -20,7 +21,7 @@ from kaizen.improvements.forms import (
     ReflectionForm,
     TitleForm,
 )
-from kaizen.models import BoardColumn, Outcome, Role, Team, User, utcnow
+from kaizen.models import BoardColumn, Outcome, Role, User, utcnow
 from kaizen.services import improvements as cards
 from kaizen.services import moves
 from kaizen.web import is_partial_request, render_page_or_fragment, vary_on_htmx
@@ -210,16 +211,13 @@ def edit(improvement_id: int, section: str) -> Response:
         return _render(page, section, status=422, editing=section, form=form)
     try:
         _save(section, page, form)
-        db.session.commit()
     except cards.StaleCard:
-        db.session.rollback()
         page = _load(improvement_id)
         # Keep what they typed; the next save applies it on top of the latest version.
         form.version.data = page.card.version
         form.version.raw_data = [str(page.card.version)]
         return _render(page, section, status=409, editing=section, form=form, conflict=True)
     except cards.CardInputError as error:
-        db.session.rollback()
         _attach_errors(form, error.errors)
         return _render(_load(improvement_id), section, status=422, editing=section, form=form)
     return _saved(improvement_id, section, SAVED_MESSAGES[section])
@@ -232,45 +230,39 @@ def unlink_observation(improvement_id: int, observation_id: int) -> Response:
     page = _load(improvement_id)
     if not cards.unlink_observation(db.session, page.card, observation_id):
         abort(404)
-    db.session.commit()
     return _saved(improvement_id, "observations", "Observation unlinked from this card.")
 
 
 @bp.post("/improvements/<int:improvement_id>/move")
 @require_role(Role.MEMBER)
 def move(improvement_id: int) -> Response:
-    """Move the card with the board's move service (WIP limits and versions checked there)."""
-    target = request.form.get("to_column", "")
-    try:
-        column_code, _, outcome_code = target.partition(":")
-        to_column = BoardColumn(column_code)
-        outcome = Outcome(outcome_code) if outcome_code else None
-        version = int(request.form.get("version", ""))
-    except ValueError:
+    """Move the card with the board's form and move service (WIP limits, versions)."""
+    form = MoveForm()
+    if not form.validate():
         abort(400)
+    to_column, outcome = form.target()
+    label = _target_label(to_column, outcome)
     try:
-        # The move service commits (or rolls back) on its own.
         moves.move_card(
             db.session,
             improvement_id,
             to_column,
             None,
-            version,
+            form.version.data or 0,
             _me(),
-            reason=request.form.get("reason"),
+            reason=form.reason.data,
             outcome=outcome,
         )
     except moves.MoveRefused as refused:
-        status = 409 if isinstance(refused, moves.StaleVersion) else 422
         return _render(
             _load(improvement_id),
-            status=status,
+            status=409 if isinstance(refused, moves.StaleVersion) else 422,
             move_error=refused.message,
             move_needs_reason=isinstance(refused, moves.SoftLimitNeedsReason),
-            move_target=target,
-            move_target_label=_target_label(to_column, outcome),
+            move_target=form.to_column.data,
+            move_target_label=label,
         )
-    return _saved(improvement_id, "blocked", f"Moved to {_target_label(to_column, outcome)}.")
+    return _saved(improvement_id, "blocked", f"Moved to {label}.")
 
 
 def _target_label(column: BoardColumn, outcome: Outcome | None) -> str:
@@ -278,10 +270,8 @@ def _target_label(column: BoardColumn, outcome: Outcome | None) -> str:
     return f"{column.label} — {outcome.label.lower()}" if outcome else column.label
 
 
-@bp.route("/improvements/new", methods=["GET", "POST"])
-@require_role(Role.MEMBER)
-def new() -> Response:
-    """File a new idea: a title and a team are all it needs."""
+def _new_card_form() -> NewImprovementForm:
+    """The new-card form: as posted, or pre-filled from ?team= and ?observation=."""
     if request.method == "GET":
         defaults = cards.new_card_defaults(
             db.session,
@@ -299,27 +289,22 @@ def new() -> Response:
     else:
         form = NewImprovementForm()
     form.set_choices(cards.team_choices(db.session), cards.area_choices(db.session))
+    return form
+
+
+@bp.route("/improvements/new", methods=["GET", "POST"])
+@require_role(Role.MEMBER)
+def new() -> Response:
+    """File a new idea: a title and a team are all it needs."""
+    form = _new_card_form()
     if request.method == "GET" or not form.validate():
         status = 200 if request.method == "GET" else 422
         return render_page_or_fragment(
             "improvements/new.html", "improvements/_new_form.html", status=status, form=form
         )
-    team = db.session.get(Team, form.team_id.data)
-    if team is None:
+    card = cards.file_idea(db.session, **form.idea(), created_by=_me())
+    if card is None:
         abort(400)
-    observation = cards.observation_or_none(db.session, form.observation_id.data)
-    card = cards.create_improvement(
-        db.session,
-        title=form.title.data or "",
-        team=team,
-        created_by=_me(),
-        observations=[observation] if observation else [],
-        problem=(form.problem.data or "").strip(),
-        countermeasure=(form.countermeasure.data or "").strip(),
-        area_id=form.area_id.data,
-        waste=form.waste.data,
-    )
-    db.session.commit()
     target = url_for(".detail", improvement_id=card.id)
     if is_partial_request():
         return vary_on_htmx(htmx_response("", redirect=target))

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, make_response, render_template
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 
 from kaizen.extensions import db
 from kaizen.models import utcnow
-from kaizen.services.overview import plant_overview
+from kaizen.services.overview import database_answers, plant_overview
 
 bp = Blueprint("main", __name__)
 
@@ -23,13 +21,10 @@ def home() -> str:
 @bp.get("/healthz")
 def healthz() -> Response:
     """200 `ok` when the app and its database answer, 503 otherwise (for load balancers)."""
-    try:
-        db.session.execute(text("SELECT 1"))
-    except SQLAlchemyError:
-        db.session.rollback()
-        response = make_response("database unavailable\n", 503)
-    else:
+    if database_answers(db.session):
         response = make_response("ok", 200)
+    else:
+        response = make_response("database unavailable\n", 503)
     response.mimetype = "text/plain"
     response.headers["Cache-Control"] = "no-store"
     return response

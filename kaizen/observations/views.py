@@ -20,7 +20,6 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
@@ -32,11 +31,11 @@ from kaizen.services.months import Month
 from kaizen.services.observations import (
     ObservationError,
     ObservationFilters,
+    all_areas,
     anonymous_by_default,
     area_by_slug,
     area_choices,
     cards_for_team,
-    create_observation,
     default_area,
     get_observation,
     improvement_from_observation,
@@ -46,8 +45,9 @@ from kaizen.services.observations import (
     open_cards,
     photo_bytes,
     root_cause_choices,
+    submit_observation,
 )
-from kaizen.services.photos import MAX_PHOTO_BYTES, PhotoError, ProcessedPhoto, process_photo
+from kaizen.services.photos import MAX_PHOTO_BYTES
 from kaizen.services.qr import AreaCode, observe_url, qr_svg
 from kaizen.web import is_partial_request, render_page_or_fragment
 
@@ -119,18 +119,10 @@ def _render_entry(
     )
 
 
-def _read_photo(form: ObservationForm) -> ProcessedPhoto | None:
-    """Decode and clean the uploaded photo, noting a refusal beside the photo field."""
+def _upload(form: ObservationForm) -> bytes | None:
+    """The chosen photo's bytes (one byte over the limit is enough to refuse it)."""
     upload = form.photo.data
-    if not upload:
-        return None
-    try:
-        return process_photo(upload.read(MAX_PHOTO_BYTES + 1))
-    except PhotoError as error:
-        form.photo.errors = [str(error)]
-        # A refused photo must not be kept in the re-shown form: give its input a new name.
-        form.form_key.data = _form_key()
-        return None
+    return upload.read(MAX_PHOTO_BYTES + 1) if upload else None
 
 
 @csrf.exempt  # checked in the view, after the upload ceiling is raised
@@ -140,45 +132,21 @@ def observe() -> Response:
     area, unknown_area = _preset_area()
     if request.method == "GET":
         return _render_entry(_fresh_form(area), area, unknown_area=unknown_area)
-
     request.max_content_length = UPLOAD_CEILING
     if current_app.config["WTF_CSRF_ENABLED"]:
         csrf.protect()
     form = ObservationForm()
-    form.form_key.data = _form_key(form.form_key.data)
-    form.validate()
-    chosen_area = area_by_slug(db.session, form.area.data)
-    if form.area.data and chosen_area is None and not form.area.errors:
-        form.area.errors.append("We do not know that area. Please choose one from the list.")
-    photo = _read_photo(form)
-    if chosen_area is not None and not any(field.errors for field in form):
-        person = _person()
-        try:
-            create_observation(
-                db.session,
-                area=chosen_area,
-                waste=Waste(form.waste.data),
-                description=form.description.data or "",
-                minutes_lost=form.minutes_lost.data,
-                frequency=Frequency(form.frequency.data) if form.frequency.data else None,
-                photo=photo,
-                reporter=person,
-                anonymous=bool(form.anonymous.data) or person is None,
-            )
-        except ObservationError as error:
-            form.description.errors.append(str(error))
-        else:
-            db.session.commit()
-            if is_partial_request():
-                return _render_entry(_fresh_form(area), area, thanked=True)
-            flash(THANKS, "success")
-            return redirect(url_for(".observe", area=area.slug if area else None), 303)
-    return _render_entry(
-        form,
-        area,
-        photo_again=photo is not None and not is_partial_request(),
-        status=422,
-    )
+    result = submit_observation(db.session, form.submitted(_upload(form)), _person())
+    if result.observation is not None:
+        if is_partial_request():
+            return _render_entry(_fresh_form(area), area, thanked=True)
+        flash(THANKS, "success")
+        return redirect(url_for(".observe", area=area.slug if area else None), 303)
+    form.show_errors(result.errors)
+    # A refused photo must not be kept in the re-shown form: its input gets a new name.
+    form.form_key.data = _form_key(None if "photo" in result.errors else form.form_key.data)
+    again = result.photo_accepted and not is_partial_request()
+    return _render_entry(form, area, photo_again=again, status=422)
 
 
 def _filters(args: MultiDict[str, str]) -> ObservationFilters:
@@ -297,7 +265,6 @@ def convert(observation_id: int) -> Response:
     except ObservationError as error:
         flash(str(error), "error")
         return redirect(_back(), 303)
-    db.session.commit()
     flash(f"New improvement card on the board: “{card.title}”.", "success")
     return redirect(url_for("improvements.detail", improvement_id=card.id), 303)
 
@@ -315,7 +282,6 @@ def link_improvement(observation_id: int) -> Response:
     except ObservationError as error:
         flash(str(error), "error")
     else:
-        db.session.commit()
         flash("Report linked to the improvement card.", "success")
     return redirect(_back(), 303)
 
@@ -333,7 +299,6 @@ def link_root_cause(observation_id: int) -> Response:
     except ObservationError as error:
         flash(str(error), "error")
     else:
-        db.session.commit()
         flash("Report linked to the five-whys record.", "success")
     return redirect(_back(), 303)
 
@@ -361,8 +326,5 @@ def area_qr(slug: str) -> str:
 @bp.get("/areas/qr")
 def all_qr() -> str:
     """One sheet with the QR code of every area, several to an A4 page."""
-    areas = db.session.scalars(
-        db.select(Area).options(selectinload(Area.team)).order_by(Area.name)
-    ).all()
-    codes = [_area_code(area) for area in areas]
+    codes = [_area_code(area) for area in all_areas(db.session)]
     return render_template("observations/qr_sheet.html", codes=codes)

@@ -44,7 +44,7 @@ def create_user(
     )
     user.set_password(password)
     session.add(user)
-    session.flush()
+    session.commit()
     return user
 
 
@@ -54,3 +54,11 @@ def authenticate(session: DbSession, username: str, password: str) -> User | Non
     if user is None or not user.active or not user.check_password(password):
         return None
     return user
+
+
+def account_by_id(session: DbSession, user_id: str) -> User | None:
+    """The account a session cookie names, or None (a malformed id is nobody)."""
+    try:
+        return session.get(User, int(user_id))
+    except ValueError:
+        return None

@@ -74,7 +74,7 @@ def create_improvement(
             moved_by=created_by,
         )
     )
-    session.flush()
+    session.commit()
     return card
 
 
@@ -279,18 +279,21 @@ def area_choices(session: DbSession) -> list[tuple[int, str]]:
     return [(area_id, name) for area_id, name in rows]
 
 
-def _check_version(card: Improvement, expected_version: int) -> None:
-    """Refuse an edit made on an older version of the card."""
+def _check_version(session: DbSession, card: Improvement, expected_version: int) -> None:
+    """Refuse an edit made on an older version of the card (and forget what we read of it)."""
     if card.version != expected_version:
-        raise StaleCard(card.id)
+        improvement_id = card.id
+        session.rollback()  # the caller re-reads the card as it is now
+        raise StaleCard(improvement_id)
 
 
-def _flush_or_stale(session: DbSession, card: Improvement) -> None:
-    """Flush; a concurrent writer between our check and our UPDATE also counts as stale."""
+def _commit_or_stale(session: DbSession, card: Improvement) -> None:
+    """Commit; a concurrent writer between our check and our UPDATE also counts as stale."""
     improvement_id = card.id  # a failed flush expires the card
     try:
-        session.flush()
+        session.commit()
     except StaleDataError as error:
+        session.rollback()
         raise StaleCard(improvement_id) from error
 
 
@@ -322,7 +325,7 @@ def update_improvement(
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
         raise ValueError(f"not editable here: {', '.join(sorted(unknown))}")
-    _check_version(card, expected_version)
+    _check_version(session, card, expected_version)
     errors = validate_card_fields(changes)
     if errors:
         raise CardInputError(errors)
@@ -343,7 +346,7 @@ def update_improvement(
             changed = True
     if changed:
         card.updated_at = now or utcnow()
-        _flush_or_stale(session, card)
+        _commit_or_stale(session, card)
     return card
 
 
@@ -358,7 +361,7 @@ def set_blocked(
     now: datetime | None = None,
 ) -> Improvement:
     """Block a card (opening a blocked period) or unblock it (closing the open one)."""
-    _check_version(card, expected_version)
+    _check_version(session, card, expected_version)
     now = now or utcnow()
     reason = (reason or "").strip()
     open_periods = [p for p in card.block_periods if p.ended_at is None]
@@ -389,7 +392,7 @@ def set_blocked(
         card.blocked = False
         card.blocked_reason = None
     card.updated_at = now
-    _flush_or_stale(session, card)
+    _commit_or_stale(session, card)
     return card
 
 
@@ -406,7 +409,7 @@ def save_reflection(
     now: datetime | None = None,
 ) -> Reflection:
     """Write or rewrite a finished card's reflection; anonymous keeps no author at all."""
-    _check_version(card, expected_version)
+    _check_version(session, card, expected_version)
     if card.board_column is not BoardColumn.DONE:
         raise CardInputError({"answers": "Reflections are written once the card is in Done."})
     answers = [(text or "").strip() for text in (learnt, take_forward, do_differently)]
@@ -423,7 +426,7 @@ def save_reflection(
     # Touching the card bumps its version, so two people editing the reflection at
     # once find out instead of overwriting each other.
     card.updated_at = now
-    _flush_or_stale(session, card)
+    _commit_or_stale(session, card)
     return reflection
 
 
@@ -432,7 +435,7 @@ def unlink_observation(session: DbSession, card: Improvement, observation_id: in
     for observation in card.observations:
         if observation.id == observation_id:
             card.observations.remove(observation)
-            session.flush()
+            session.commit()
             return True
     return False
 
@@ -465,6 +468,39 @@ def new_card_defaults(
         waste=observation.waste,
         problem=observation.description,
         observation_id=observation.id,
+    )
+
+
+def file_idea(
+    session: DbSession,
+    *,
+    title: str,
+    team_id: int,
+    created_by: User | None,
+    observation_id: Any = None,
+    problem: str = "",
+    countermeasure: str = "",
+    area_id: int | None = None,
+    waste: Waste | None = None,
+) -> Improvement | None:
+    """A new card in its team's Ideas column, linked to the report it came from (if any).
+
+    None when the team does not exist (any more).
+    """
+    team = session.get(Team, team_id)
+    if team is None:
+        return None
+    observation = observation_or_none(session, observation_id)
+    return create_improvement(
+        session,
+        title=title,
+        team=team,
+        created_by=created_by,
+        observations=[observation] if observation else [],
+        problem=problem.strip(),
+        countermeasure=countermeasure.strip(),
+        area_id=area_id,
+        waste=waste,
     )
 
 

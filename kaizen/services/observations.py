@@ -29,7 +29,7 @@ from kaizen.models import (
 from kaizen.services import DbSession
 from kaizen.services.improvements import create_improvement
 from kaizen.services.months import Month
-from kaizen.services.photos import ProcessedPhoto
+from kaizen.services.photos import PhotoError, ProcessedPhoto, process_photo
 
 MAX_MINUTES_LOST = 7 * 24 * 60  # a week: anything longer is a typing slip
 MAX_DESCRIPTION = 2000
@@ -59,6 +59,11 @@ def area_choices(session: DbSession) -> list[AreaChoice]:
         .order_by(Team.name.is_(None), Team.name, Area.name)
     ).all()
     return [AreaChoice(id=r[0], slug=r[1], name=r[2], team=r[3]) for r in rows]
+
+
+def all_areas(session: DbSession) -> list[Area]:
+    """Every area by name, with its team loaded."""
+    return list(session.scalars(select(Area).options(selectinload(Area.team)).order_by(Area.name)))
 
 
 def area_by_slug(session: DbSession, slug: str | None) -> Area | None:
@@ -109,6 +114,117 @@ def create_observation(
     session.add(observation)
     session.flush()
     return observation
+
+
+@dataclass(frozen=True)
+class ObservationInput:
+    """A report as submitted by the entry form (or, later, the API): codes and text as typed."""
+
+    area: str | None = None
+    waste: str | None = None
+    description: str | None = None
+    # A whole number, or the text typed into the box ("15", " 15 ", "ten").
+    minutes_lost: int | str | None = None
+    frequency: str | None = None
+    photo: bytes | None = None
+    anonymous: bool = True
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """What became of a submitted report: saved, or a message for each field to fix."""
+
+    observation: Observation | None
+    errors: dict[str, str]
+    # A photo that was fine, though something else was not (the page asks to pick it again).
+    photo_accepted: bool = False
+
+
+WASTE_CODES = frozenset(w.value for w in Waste)
+FREQUENCY_CODES = frozenset(f.value for f in Frequency)
+
+
+_WHOLE_NUMBER = re.compile(r"[+-]?\d{1,12}")
+
+
+def _minutes(value: int | str | None) -> int | None:
+    """Minutes lost as a number; None when left empty. ValueError when not a whole number."""
+    if isinstance(value, bool):  # JSON true is not a number of minutes
+        raise ValueError(value)
+    if value is None or isinstance(value, int):
+        return value
+    text = str(value).strip()
+    if not text:
+        return None
+    if not _WHOLE_NUMBER.fullmatch(text):
+        raise ValueError(text)
+    return int(text)
+
+
+def _input_errors(
+    session: DbSession, data: ObservationInput
+) -> tuple[dict[str, str], Area | None, int | None]:
+    """Every field's problem in the words the entry form shows; the area and the minutes."""
+    errors: dict[str, str] = {}
+    if not data.waste:
+        errors["waste"] = "Tap the kind of waste you saw."
+    elif data.waste not in WASTE_CODES:
+        errors["waste"] = "Tap one of the eight kinds of waste."
+    area = area_by_slug(session, data.area)
+    if not (data.area or "").strip():
+        errors["area"] = "Choose the area where you saw it."
+    elif area is None:
+        errors["area"] = "We do not know that area. Please choose one from the list."
+    text = (data.description or "").strip()
+    if not text:
+        errors["description"] = "Tell us in a sentence or two what you saw."
+    elif len(text) > MAX_DESCRIPTION:
+        errors["description"] = f"Please keep it under {MAX_DESCRIPTION} characters."
+    minutes = None
+    try:
+        minutes = _minutes(data.minutes_lost)
+    except ValueError:
+        errors["minutes_lost"] = "Minutes lost is a whole number, like 15."
+    if minutes is not None and not 0 <= minutes <= MAX_MINUTES_LOST:
+        errors["minutes_lost"] = f"Minutes lost is between 0 and {MAX_MINUTES_LOST} (a week)."
+    if data.frequency and data.frequency not in FREQUENCY_CODES:
+        errors["frequency"] = "Choose one of the options."
+    return errors, area, minutes
+
+
+def submit_observation(
+    session: DbSession,
+    data: ObservationInput,
+    reporter: User | None,
+    now: datetime | None = None,
+) -> Submitted:
+    """Check a submitted report field by field and save it (committed) when all is well.
+
+    A signed-out tablet always reports anonymously; a photo is checked and cleaned here too.
+    """
+    errors, area, minutes = _input_errors(session, data)
+    photo = None
+    if data.photo:
+        try:
+            photo = process_photo(data.photo)
+        except PhotoError as error:
+            errors["photo"] = str(error)
+    if errors or area is None:
+        return Submitted(None, errors, photo_accepted=photo is not None)
+    observation = create_observation(
+        session,
+        area=area,
+        waste=Waste(str(data.waste)),
+        description=data.description or "",
+        minutes_lost=minutes,
+        frequency=Frequency(data.frequency) if data.frequency else None,
+        photo=photo,
+        reporter=reporter,
+        anonymous=data.anonymous or reporter is None,
+        now=now,
+    )
+    session.commit()
+    return Submitted(observation, {})
 
 
 @dataclass(frozen=True)
@@ -302,7 +418,7 @@ def link_to_improvement(session: DbSession, observation: Observation, improvemen
         raise ObservationError("That improvement card no longer exists.")
     if card not in observation.improvements:
         observation.improvements.append(card)
-    session.flush()
+    session.commit()
 
 
 def link_to_root_cause(session: DbSession, observation: Observation, root_cause_id: int) -> None:
@@ -312,7 +428,7 @@ def link_to_root_cause(session: DbSession, observation: Observation, root_cause_
         raise ObservationError("That five-whys record no longer exists.")
     if record not in observation.root_causes:
         observation.root_causes.append(record)
-    session.flush()
+    session.commit()
 
 
 def title_from_description(description: str, limit: int = TITLE_LENGTH) -> str:

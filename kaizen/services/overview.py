@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from kaizen.models import BoardColumn, CardMove, Improvement, Observation, Outcome, Team, Waste
 from kaizen.services import DbSession
@@ -100,3 +101,13 @@ def plant_overview(session: DbSession, now: datetime) -> PlantOverview:
         teams=session.scalar(select(func.count(Team.id))) or 0,
         recently_finished=[FinishedCard(*row) for row in finished],
     )
+
+
+def database_answers(session: DbSession) -> bool:
+    """Whether the database answers a trivial query (for `/healthz`)."""
+    try:
+        session.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        session.rollback()
+        return False
+    return True

@@ -107,4 +107,4 @@ def save_team_settings(
             limit.wip_limit = wip_limit
             limit.mode = mode
     team.cycle_start_column = cycle_start_column
-    session.flush()
+    session.commit()

@@ -58,9 +58,7 @@ def settings(slug: str) -> Response | tuple[str, int] | str:
                 limits=form.limits(),
                 cycle_start_column=BoardColumn(form.cycle_start_column.data),
             )
-            db.session.commit()
         except TeamSettingsError as error:
-            db.session.rollback()
             for name, message in error.errors.items():
                 form[name].errors = [*form[name].errors, message]
         else:
