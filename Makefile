@@ -32,7 +32,7 @@ test: $(VENV)/.installed-test
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy kaizen/services
+	$(BIN)/mypy kaizen
 
 format: $(VENV)/.installed-test
 	$(BIN)/ruff format .

@@ -61,8 +61,8 @@ def database_is_empty() -> bool:
 @with_appcontext
 def demo_data_command(force: bool, if_empty: bool, seed: int) -> None:
     """Load a realistic demo plant: 3 teams, 12 areas, 6 months of observations and cards."""
+    from kaizen.demo import DEMO_PASSWORD, DemoPlantError, load_demo_plant
     from kaizen.models import utcnow
-    from kaizen.services.demo import DEMO_PASSWORD, DemoPlantError, load_demo_plant
 
     if not database_is_empty() and not force:
         if if_empty:
@@ -76,7 +76,6 @@ def demo_data_command(force: bool, if_empty: bool, seed: int) -> None:
     except DemoPlantError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from error
-    db.session.commit()
     click.echo(summary.describe())
     click.echo(f"Sign in as {DEMO_ADMIN!r} with password {DEMO_PASSWORD!r} (change it!).")
 
@@ -167,7 +166,7 @@ def _print_welcome(host: str, port: int) -> None:
     shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     click.echo(f"\n  Kaizen is running at http://{shown_host}:{port}\n")
     admin = db.session.scalar(select(User).where(User.username == DEMO_ADMIN))
-    from kaizen.services.demo import DEMO_PASSWORD
+    from kaizen.demo import DEMO_PASSWORD
 
     if admin is not None and admin.check_password(DEMO_PASSWORD):
         click.echo(f"  Demo sign-in: {DEMO_ADMIN} / {DEMO_PASSWORD}\n")

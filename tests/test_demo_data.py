@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kaizen import create_app
+from kaizen.demo import DEMO_PASSWORD, DemoPlantError, DemoSummary, load_demo_plant
 from kaizen.extensions import db
 from kaizen.models import (
     Area,
@@ -38,7 +39,6 @@ from kaizen.models import (
     WipMode,
 )
 from kaizen.services.accounts import authenticate
-from kaizen.services.demo import DEMO_PASSWORD, DemoPlantError, DemoSummary, load_demo_plant
 
 from .conftest import app_config, empty_all_tables
 

@@ -6,8 +6,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy.orm import Session
 
+from kaizen.demo import load_demo_plant
 from kaizen.models import utcnow
-from kaizen.services.demo import load_demo_plant
 from kaizen.services.months import Month
 from tests.browser.conftest import SCREENSHOT_DIR
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from playwright.sync_api import Page, expect
 from sqlalchemy.orm import Session
 
+from kaizen.demo import load_demo_plant
 from kaizen.models import utcnow
-from kaizen.services.demo import load_demo_plant
 
 
 def test_home_page_opens_on_a_tablet_with_the_demo_plant(
