@@ -17,10 +17,13 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import text
 from sqlalchemy.orm import Session
+from werkzeug.test import TestResponse
 
 from kaizen import create_app
 from kaizen.config import normalise_database_url
 from kaizen.extensions import db
+from kaizen.models import User
+from tests.factories import DEFAULT_PASSWORD
 
 POSTGRES_URL = normalise_database_url(os.environ.get("KAIZEN_TEST_POSTGRES_URL", ""))
 
@@ -81,6 +84,34 @@ def app(tmp_path: Path, postgres_schema: str | None) -> Iterator[Flask]:
 def client(app: Flask) -> FlaskClient:
     """A test client for the app."""
     return app.test_client()
+
+
+class SignIn:
+    """Signs the test client in through the sign-in form (flaskr's `auth` fixture, typed)."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self._client = client
+
+    def __call__(self, user: User, password: str = DEFAULT_PASSWORD) -> None:
+        """Sign in as `user` (made by make_user, whose default password this is)."""
+        response = self.attempt(user.username, password)
+        assert response.status_code == 302, response.get_data(as_text=True)
+
+    def attempt(self, username: str, password: str, **query: str) -> TestResponse:
+        """Post the sign-in form and hand back the answer, whatever it is."""
+        return self._client.post(
+            "/login", data={"username": username, "password": password}, query_string=query
+        )
+
+    def out(self) -> None:
+        """Sign out."""
+        self._client.post("/logout")
+
+
+@pytest.fixture
+def sign_in(client: FlaskClient) -> SignIn:
+    """Sign the `client` in: `sign_in(user)`, `sign_in.attempt(name, password)`."""
+    return SignIn(client)
 
 
 @pytest.fixture

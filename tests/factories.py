@@ -52,7 +52,10 @@ def make_area(session: Session, **overrides: Any) -> Area:
     return area
 
 
-def make_user(session: Session, password: str = "correct horse", **overrides: Any) -> User:
+DEFAULT_PASSWORD = "correct horse"
+
+
+def make_user(session: Session, password: str = DEFAULT_PASSWORD, **overrides: Any) -> User:
     """A member account with a known password."""
     n = _next()
     values: dict[str, Any] = {
@@ -105,12 +108,6 @@ def make_improvement(
     )
     session.flush()
     return improvement
-
-
-def sign_in(client: Any, user: User, password: str = "correct horse") -> None:
-    """Sign the test client in as `user` (made by make_user, whose default password this is)."""
-    response = client.post("/login", data={"username": user.username, "password": password})
-    assert response.status_code == 302, response.get_data(as_text=True)
 
 
 def make_column_limit(session: Session, team: Team, **overrides: Any) -> Any:

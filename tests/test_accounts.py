@@ -12,57 +12,57 @@ from sqlalchemy.orm import Session
 from kaizen import create_app
 from kaizen.accounts.access import require_role
 from kaizen.models import Role, User
+from tests.conftest import SignIn
 from tests.factories import make_area, make_user
 
 from .conftest import app_config
 
 
-def sign_in(client: FlaskClient, username: str, password: str, **query: str):
-    """Post the sign-in form."""
-    return client.post(
-        "/login", data={"username": username, "password": password}, query_string=query
-    )
-
-
 def test_a_person_signs_in_with_username_and_password(
-    client: FlaskClient, session: Session
+    sign_in: SignIn, client: FlaskClient, session: Session
 ) -> None:
     make_user(session, username="mia", display_name="Mia", password="press-line-2")
     session.commit()
-    response = sign_in(client, "Mia", "press-line-2")
+    response = sign_in.attempt("Mia", "press-line-2")
     assert response.status_code == 302
     assert "Welcome, Mia." in client.get("/").get_data(as_text=True)
 
 
 def test_a_wrong_password_is_refused_and_the_username_is_kept(
-    client: FlaskClient, session: Session
+    sign_in: SignIn, client: FlaskClient, session: Session
 ) -> None:
     make_user(session, username="mia", password="press-line-2")
     session.commit()
-    response = sign_in(client, "mia", "nope")
+    response = sign_in.attempt("mia", "nope")
     body = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "do not match an account" in body
     assert 'value="mia"' in body
 
 
-def test_a_deactivated_account_cannot_sign_in(client: FlaskClient, session: Session) -> None:
+def test_a_deactivated_account_cannot_sign_in(
+    sign_in: SignIn, client: FlaskClient, session: Session
+) -> None:
     make_user(session, username="old", password="press-line-2", active=False)
     session.commit()
-    assert sign_in(client, "old", "press-line-2").status_code == 422
+    assert sign_in.attempt("old", "press-line-2").status_code == 422
 
 
-def test_sign_in_only_follows_next_to_this_site(client: FlaskClient, session: Session) -> None:
+def test_sign_in_only_follows_next_to_this_site(
+    sign_in: SignIn, client: FlaskClient, session: Session
+) -> None:
     make_user(session, username="mia", password="press-line-2")
     session.commit()
-    response = sign_in(client, "mia", "press-line-2", next="https://evil.example/")
+    response = sign_in.attempt("mia", "press-line-2", next="https://evil.example/")
     assert response.headers["Location"] == "/"
 
 
-def test_signing_out_forgets_the_person(client: FlaskClient, session: Session) -> None:
+def test_signing_out_forgets_the_person(
+    sign_in: SignIn, client: FlaskClient, session: Session
+) -> None:
     make_user(session, username="mia", display_name="Mia", password="press-line-2")
     session.commit()
-    sign_in(client, "mia", "press-line-2")
+    sign_in.attempt("mia", "press-line-2")
     client.post("/logout")
     assert "Sign in" in client.get("/").get_data(as_text=True)
 
@@ -77,7 +77,7 @@ def test_forms_without_a_csrf_token_are_refused(tmp_path: Path, app: Flask) -> N
 
 
 def test_role_check_sends_strangers_to_sign_in_and_refuses_low_roles(
-    app: Flask, session: Session
+    sign_in: SignIn, app: Flask, client: FlaskClient, session: Session
 ) -> None:
     @app.get("/leads-only")
     @require_role(Role.LEAD)
@@ -87,12 +87,11 @@ def test_role_check_sends_strangers_to_sign_in_and_refuses_low_roles(
     member = make_user(session, username="m", password="press-line-2")
     lead = make_user(session, username="l", password="press-line-2", role=Role.LEAD)
     session.commit()
-    client = app.test_client()
     assert client.get("/leads-only").status_code == 302
-    sign_in(client, member.username, "press-line-2")
+    sign_in.attempt(member.username, "press-line-2")
     assert client.get("/leads-only").status_code == 403
     client.post("/logout")
-    sign_in(client, lead.username, "press-line-2")
+    sign_in.attempt(lead.username, "press-line-2")
     assert client.get("/leads-only").get_data(as_text=True) == "welcome, lead"
 
 

@@ -28,6 +28,7 @@ from kaizen.services.board import board_token, build_board
 from kaizen.services.flow import percentile
 from kaizen.services.months import Month
 from kaizen.services.moves import move_card
+from tests.conftest import SignIn
 from tests.factories import (
     make_area,
     make_column_limit,
@@ -36,7 +37,6 @@ from tests.factories import (
     make_observation,
     make_team,
     make_user,
-    sign_in,
 )
 
 IDEAS, PLAN, DO, CHECK, DONE = list(BoardColumn)
@@ -67,11 +67,13 @@ def card_view(session: Session, team: Team, card_id: int):
     return next(c for col in board.lanes[0].columns for c in col.cards if c.id == card_id)
 
 
-def member(session: Session, client: FlaskClient, role: Role = Role.MEMBER) -> None:
+def member(
+    sign_in: SignIn, session: Session, client: FlaskClient, role: Role = Role.MEMBER
+) -> None:
     """Sign the client in with an account of this role."""
     user = make_user(session, role=role)
     session.commit()
-    sign_in(client, user)
+    sign_in(user)
 
 
 def post_move(client: FlaskClient, card: Improvement, htmx: bool = True, **data: object):
@@ -439,14 +441,14 @@ def test_signed_out_screens_see_the_board_without_move_controls(
 
 @pytest.mark.parametrize("role", [Role.VIEWER, Role.KIOSK])
 def test_viewers_and_kiosks_see_the_board_read_only(
-    session: Session, client: FlaskClient, role: Role
+    sign_in: SignIn, session: Session, client: FlaskClient, role: Role
 ) -> None:
     team = make_team(session, slug="press-shop")
     card = make_improvement(session, team=team, board_column=PLAN)
     extra = {"area": make_area(session)} if role is Role.KIOSK else {}
     user = make_user(session, role=role, **extra)
     session.commit()
-    sign_in(client, user)
+    sign_in(user)
 
     html = client.get("/board/press-shop").get_data(as_text=True)
     moved = post_move(client, card, htmx=False, to_column="do", version=1)
@@ -455,10 +457,12 @@ def test_viewers_and_kiosks_see_the_board_read_only(
     assert moved.status_code == 403
 
 
-def test_members_get_move_buttons_and_drag_handles(session: Session, client: FlaskClient) -> None:
+def test_members_get_move_buttons_and_drag_handles(
+    sign_in: SignIn, session: Session, client: FlaskClient
+) -> None:
     team = make_team(session, slug="press-shop")
     card = make_improvement(session, team=team, board_column=PLAN)
-    member(session, client)
+    member(sign_in, session, client)
 
     html = client.get("/board/press-shop").get_data(as_text=True)
     card_markup = card_html(html, card.id)
@@ -471,10 +475,10 @@ def test_members_get_move_buttons_and_drag_handles(session: Session, client: Fla
 
 @pytest.mark.parametrize("role", [Role.MEMBER, Role.LEAD])
 def test_members_can_file_an_idea_and_only_leads_can_change_limits_from_a_lane(
-    session: Session, client: FlaskClient, role: Role
+    sign_in: SignIn, session: Session, client: FlaskClient, role: Role
 ) -> None:
     make_team(session, slug="press-shop")
-    member(session, client, role)
+    member(sign_in, session, client, role)
 
     html = client.get("/board/press-shop").get_data(as_text=True)
 
@@ -483,11 +487,11 @@ def test_members_can_file_an_idea_and_only_leads_can_change_limits_from_a_lane(
 
 
 def test_tv_mode_shows_the_board_with_nothing_to_press(
-    session: Session, client: FlaskClient
+    sign_in: SignIn, session: Session, client: FlaskClient
 ) -> None:
     team = make_team(session, slug="press-shop")
     make_improvement(session, team=team, board_column=PLAN, title="Kanban square")
-    member(session, client)
+    member(sign_in, session, client)
 
     page = client.get("/board/press-shop?display=tv").get_data(as_text=True)
     html = page[page.index('id="board"') :]
@@ -512,11 +516,11 @@ def test_signed_out_people_are_sent_to_sign_in_to_move(
 
 
 def test_a_move_with_htmx_answers_with_the_redrawn_board(
-    session: Session, client: FlaskClient
+    sign_in: SignIn, session: Session, client: FlaskClient
 ) -> None:
     team = make_team(session, slug="press-shop")
     card = make_improvement(session, team=team, board_column=PLAN, title="Kanban square")
-    member(session, client)
+    member(sign_in, session, client)
 
     response = post_move(client, card, to_column="do", version=1, board="press-shop")
 
@@ -529,11 +533,11 @@ def test_a_move_with_htmx_answers_with_the_redrawn_board(
 
 
 def test_a_move_without_javascript_redirects_back_to_the_board_with_a_message(
-    session: Session, client: FlaskClient
+    sign_in: SignIn, session: Session, client: FlaskClient
 ) -> None:
     team = make_team(session, slug="press-shop")
     card = make_improvement(session, team=team, board_column=PLAN, title="Kanban square")
-    member(session, client)
+    member(sign_in, session, client)
 
     response = post_move(client, card, htmx=False, to_column="do", version=1, board="press-shop")
 
@@ -543,12 +547,14 @@ def test_a_move_without_javascript_redirects_back_to_the_board_with_a_message(
     assert "“Kanban square” moved to Do." in page
 
 
-def test_a_stale_move_gets_409_and_the_latest_board(session: Session, client: FlaskClient) -> None:
+def test_a_stale_move_gets_409_and_the_latest_board(
+    sign_in: SignIn, session: Session, client: FlaskClient
+) -> None:
     team = make_team(session, slug="press-shop")
     card = make_improvement(session, team=team, board_column=PLAN)
     session.commit()
     move_card(session, card.id, CHECK, None, 1, None)
-    member(session, client)
+    member(sign_in, session, client)
 
     response = post_move(client, card, to_column="do", version=1, board="press-shop")
 
@@ -560,10 +566,10 @@ def test_a_stale_move_gets_409_and_the_latest_board(session: Session, client: Fl
 
 
 def test_a_hard_limit_refusal_gets_422_with_its_message(
-    session: Session, client: FlaskClient
+    sign_in: SignIn, session: Session, client: FlaskClient
 ) -> None:
     card = card_facing_a_full_do_column(session, WipMode.HARD)
-    member(session, client)
+    member(sign_in, session, client)
 
     response = post_move(client, card, to_column="do", version=1)
 
@@ -573,10 +579,10 @@ def test_a_hard_limit_refusal_gets_422_with_its_message(
 
 
 def test_a_soft_limit_asks_for_a_reason_and_then_lets_the_card_in(
-    session: Session, client: FlaskClient
+    sign_in: SignIn, session: Session, client: FlaskClient
 ) -> None:
     card = card_facing_a_full_do_column(session, WipMode.SOFT)
-    member(session, client)
+    member(sign_in, session, client)
 
     asked = post_move(client, card, to_column="do", version=1)
     moved = post_move(client, card, to_column="do", version=1, reason="Safety first")
@@ -590,11 +596,11 @@ def test_a_soft_limit_asks_for_a_reason_and_then_lets_the_card_in(
 
 
 def test_moving_to_done_asks_for_the_outcome_and_then_invites_the_reflection(
-    session: Session, client: FlaskClient
+    sign_in: SignIn, session: Session, client: FlaskClient
 ) -> None:
     team = make_team(session, slug="press-shop")
     card = make_improvement(session, team=team, board_column=CHECK, title="Kanban square")
-    member(session, client)
+    member(sign_in, session, client)
 
     asked = post_move(client, card, to_column="done", version=1)
     finished = post_move(client, card, to_column="done", version=1, outcome="not_adopted")
@@ -609,10 +615,10 @@ def test_moving_to_done_asks_for_the_outcome_and_then_invites_the_reflection(
 
 
 def test_a_move_that_cannot_be_read_is_refused_without_writing(
-    session: Session, client: FlaskClient
+    sign_in: SignIn, session: Session, client: FlaskClient
 ) -> None:
     card = make_improvement(session, board_column=PLAN)
-    member(session, client)
+    member(sign_in, session, client)
 
     response = post_move(client, card, to_column="sideways")
 
@@ -620,11 +626,11 @@ def test_a_move_that_cannot_be_read_is_refused_without_writing(
     assert session.scalar(select(func.count(CardMove.id))) == 1
 
 
-def test_a_reorder_by_drag_persists(session: Session, client: FlaskClient) -> None:
+def test_a_reorder_by_drag_persists(sign_in: SignIn, session: Session, client: FlaskClient) -> None:
     team = make_team(session, slug="press-shop")
     first = make_improvement(session, team=team, board_column=DO, position=0, title="First")
     second = make_improvement(session, team=team, board_column=DO, position=1, title="Second")
-    member(session, client)
+    member(sign_in, session, client)
 
     post_move(client, second, to_column="do", position=0, version=1)
 
@@ -667,13 +673,13 @@ def test_a_poll_after_someone_moved_a_card_gets_the_new_board(
 
 @pytest.mark.parametrize("signed_in", [False, True], ids=["signed-out", "member"])
 def test_polling_costs_one_query_when_nothing_changed(
-    app: Flask, session: Session, client: FlaskClient, signed_in: bool
+    sign_in: SignIn, app: Flask, session: Session, client: FlaskClient, signed_in: bool
 ) -> None:
     team = make_team(session, slug="press-shop")
     make_improvement(session, team=team)
     session.commit()
     if signed_in:  # the account is not even loaded to answer an unchanged poll
-        member(session, client)
+        member(sign_in, session, client)
     token = token_of(client.get("/board/press-shop").get_data(as_text=True))
     statements: list[str] = []
     listener = lambda *args: statements.append(args[2])  # noqa: E731

@@ -26,13 +26,13 @@ from kaizen.models import (
     WhyStep,
 )
 from kaizen.services import improvements as cards
+from tests.conftest import SignIn
 from tests.factories import (
     make_area,
     make_improvement,
     make_observation,
     make_team,
     make_user,
-    sign_in,
 )
 
 HTMX = {"HX-Request": "true"}
@@ -91,10 +91,10 @@ def fresh(session: Session, card: Improvement) -> Improvement:
 
 
 @pytest.fixture
-def member(session: Session, client: FlaskClient):
+def member(sign_in: SignIn, session: Session, client: FlaskClient):
     user = make_user(session, role=Role.MEMBER, display_name="Amara Okafor")
     session.commit()
-    sign_in(client, user)
+    sign_in(user)
     return user
 
 
@@ -150,11 +150,11 @@ def test_signed_out_people_see_the_card_without_edit_controls(
 
 
 def test_viewers_see_the_card_read_only_and_cannot_post_edits(
-    session: Session, client: FlaskClient
+    sign_in: SignIn, session: Session, client: FlaskClient
 ) -> None:
     viewer = make_user(session, role=Role.VIEWER)
     card = saved_card(session, title="Kanban square")
-    sign_in(client, viewer)
+    sign_in(viewer)
     assert "Edit title" not in html_of(client, url(card))
     response = edit(client, card, "title", {"version": 1, "title": "Changed"}, htmx=False)
     assert response.status_code == 403
@@ -864,10 +864,10 @@ def test_a_new_card_from_an_observation_is_prefilled_and_linked(
     assert card is not None and [o.id for o in card.observations] == [observation.id]
 
 
-def test_viewers_cannot_file_cards(session: Session, client: FlaskClient) -> None:
+def test_viewers_cannot_file_cards(sign_in: SignIn, session: Session, client: FlaskClient) -> None:
     viewer = make_user(session, role=Role.VIEWER)
     session.commit()
-    sign_in(client, viewer)
+    sign_in(viewer)
     assert client.get("/improvements/new").status_code == 403
 
 

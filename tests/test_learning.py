@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from kaizen.models import BoardColumn, CardMove, Improvement, Outcome, Reflection, Waste
 from kaizen.services.learning import LessonFilters, find_lessons, stem, suggest_similar
+from tests.conftest import SignIn
 from tests.factories import make_area, make_improvement, make_team, make_user
 
 
@@ -212,13 +213,12 @@ def test_nobody_is_ranked_on_the_learning_hub(client: FlaskClient, session: Sess
 
 
 def test_the_new_card_form_asks_for_similar_earlier_experiments(
-    client: FlaskClient, session: Session
+    sign_in: SignIn, client: FlaskClient, session: Session
 ) -> None:
     member = make_user(session)
     session.commit()
-    from tests.factories import sign_in
 
-    sign_in(client, member)
+    sign_in(member)
     page = client.get("/improvements/new").get_data(as_text=True)
     assert 'id="tried-elsewhere-slot"' in page
     assert 'hx-get="/learning/similar"' in page

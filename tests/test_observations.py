@@ -37,13 +37,13 @@ from kaizen.services.observations import (
     title_from_description,
 )
 from kaizen.services.photos import process_photo
+from tests.conftest import SignIn
 from tests.factories import (
     make_area,
     make_improvement,
     make_observation,
     make_team,
     make_user,
-    sign_in,
 )
 
 THANKS = "Thank you — every report helps us improve."
@@ -73,11 +73,11 @@ def errors(response_text: str) -> list[str]:
     return re.findall(r'<p class="error" id="[^"]+">([^<]+)</p>', response_text)
 
 
-def signed_in(client: FlaskClient, session: Session, **overrides: object) -> User:
+def signed_in(sign_in: SignIn, session: Session, **overrides: object) -> User:
     """A new account (a member unless told otherwise), with the client signed in as it."""
     person = make_user(session, **overrides)
     session.commit()
-    sign_in(client, person)
+    sign_in(person)
     return person
 
 
@@ -374,9 +374,9 @@ def test_an_unknown_area_code_shows_the_picker_with_a_gentle_note(
 
 
 def test_a_kiosk_tablet_has_its_area_and_anonymity_pre_set(
-    client: FlaskClient, session: Session, press
+    sign_in: SignIn, client: FlaskClient, session: Session, press
 ) -> None:
-    signed_in(client, session, role=Role.KIOSK, area=press)
+    signed_in(sign_in, session, role=Role.KIOSK, area=press)
 
     page = client.get("/observe").get_data(as_text=True)
 
@@ -385,9 +385,9 @@ def test_a_kiosk_tablet_has_its_area_and_anonymity_pre_set(
 
 
 def test_a_signed_in_person_reports_with_their_name_by_default(
-    client: FlaskClient, session: Session, press
+    sign_in: SignIn, client: FlaskClient, session: Session, press
 ) -> None:
-    signed_in(client, session)
+    signed_in(sign_in, session)
 
     page = client.get("/observe").get_data(as_text=True)
 
@@ -443,17 +443,19 @@ def test_a_signed_out_report_stores_no_reporter(
 
 
 def test_report_without_my_name_stores_no_reporter(
-    client: FlaskClient, session: Session, press
+    sign_in: SignIn, client: FlaskClient, session: Session, press
 ) -> None:
-    signed_in(client, session)
+    signed_in(sign_in, session)
 
     client.post("/observe", data=report(anonymous="y"))
 
     assert only_observation(session).reporter_id is None
 
 
-def test_a_named_report_keeps_the_reporter(client: FlaskClient, session: Session, press) -> None:
-    person = signed_in(client, session)
+def test_a_named_report_keeps_the_reporter(
+    sign_in: SignIn, client: FlaskClient, session: Session, press
+) -> None:
+    person = signed_in(sign_in, session)
 
     client.post("/observe", data=report())
 
@@ -609,9 +611,9 @@ def photographed(session: Session, press) -> Observation:
 
 
 @pytest.fixture
-def viewer(client: FlaskClient, session: Session) -> User:
+def viewer(sign_in: SignIn, client: FlaskClient, session: Session) -> User:
     """The client signed in as a viewer."""
-    return signed_in(client, session, role=Role.VIEWER)
+    return signed_in(sign_in, session, role=Role.VIEWER)
 
 
 def test_a_photo_is_served_with_its_type_and_caching_headers(
@@ -652,8 +654,10 @@ def test_the_list_needs_a_sign_in(client: FlaskClient) -> None:
     assert "/login" in response.headers["Location"]
 
 
-def test_a_kiosk_tablet_cannot_read_the_list(client: FlaskClient, session: Session, press) -> None:
-    signed_in(client, session, role=Role.KIOSK, area=press)
+def test_a_kiosk_tablet_cannot_read_the_list(
+    sign_in: SignIn, client: FlaskClient, session: Session, press
+) -> None:
+    signed_in(sign_in, session, role=Role.KIOSK, area=press)
 
     assert client.get("/observations").status_code == 403
 
@@ -714,9 +718,9 @@ def test_viewers_see_no_actions_on_reports(client: FlaskClient, reported, viewer
 
 
 @pytest.fixture
-def member(client: FlaskClient, session: Session) -> User:
+def member(sign_in: SignIn, client: FlaskClient, session: Session) -> User:
     """The client signed in as a member."""
-    return signed_in(client, session, role=Role.MEMBER)
+    return signed_in(sign_in, session, role=Role.MEMBER)
 
 
 def test_members_can_turn_a_report_into_a_card(
@@ -811,14 +815,14 @@ def test_the_next_address_never_leaves_the_site(
 
 
 def test_the_link_pickers_come_with_the_row_not_with_every_row_of_the_list(
-    client: FlaskClient, session: Session
+    sign_in: SignIn, client: FlaskClient, session: Session
 ) -> None:
     team = make_team(session)
     area = make_area(session, team=team)
     observation = make_observation(session, area=area)
     make_improvement(session, team=team, title="Kanban square for coils")
     make_root_cause(session, "Coils wait for the crane")
-    signed_in(client, session, role=Role.MEMBER)
+    signed_in(sign_in, session, role=Role.MEMBER)
 
     listing = client.get("/observations").get_data(as_text=True)
     assert "Kanban square for coils" not in listing

@@ -21,7 +21,8 @@ from kaizen.models import (
     WhyStep,
 )
 from kaizen.services import root_causes as service
-from tests.factories import make_improvement, make_observation, make_user, sign_in
+from tests.conftest import SignIn
+from tests.factories import make_improvement, make_observation, make_user
 
 NOW = datetime(2026, 6, 30, 12, 0)
 
@@ -45,11 +46,11 @@ def whys(record: RootCause) -> list[str]:
 
 
 @pytest.fixture
-def member_client(client: FlaskClient, session: Session) -> FlaskClient:
+def member_client(sign_in: SignIn, client: FlaskClient, session: Session) -> FlaskClient:
     """A client signed in as a member."""
     member = make_user(session, role=Role.MEMBER, display_name="Mia Jones")
     session.commit()
-    sign_in(client, member)
+    sign_in(member)
     return client
 
 

@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from kaizen.models import BoardColumn, ColumnLimit, Role, Team, WipMode
 from kaizen.services.teams import TeamSettingsError, save_team_settings
-from tests.factories import make_area, make_team, make_user, sign_in
+from tests.conftest import SignIn
+from tests.factories import make_area, make_team, make_user
 
 SETTINGS = "/teams/press-shop/settings"
 
@@ -50,10 +51,10 @@ def press_shop(session: Session, *limits: ColumnLimit) -> Team:
 
 
 @pytest.fixture
-def lead(session: Session, client: FlaskClient):
+def lead(sign_in: SignIn, session: Session, client: FlaskClient):
     user = make_user(session, role=Role.LEAD)
     session.commit()
-    sign_in(client, user)
+    sign_in(user)
     return user
 
 
@@ -140,11 +141,13 @@ def test_a_lead_chooses_where_cycle_time_starts(
     assert session.get(Team, team.id).cycle_start_column is BoardColumn.DO  # type: ignore[union-attr]
 
 
-def test_members_may_not_change_team_settings(session: Session, client: FlaskClient) -> None:
+def test_members_may_not_change_team_settings(
+    sign_in: SignIn, session: Session, client: FlaskClient
+) -> None:
     team = press_shop(session)
     member = make_user(session, role=Role.MEMBER)
     session.commit()
-    sign_in(client, member)
+    sign_in(member)
     assert client.get(SETTINGS).status_code == 403
     response = save_settings(client, do_limit="1")
     assert response.status_code == 403
@@ -183,12 +186,12 @@ def test_leads_find_the_settings_from_the_teams_page(
 
 
 def test_members_can_file_an_idea_for_a_team_from_the_teams_page(
-    session: Session, client: FlaskClient
+    sign_in: SignIn, session: Session, client: FlaskClient
 ) -> None:
     make_team(session, name="Logistics", slug="logistics")
     member = make_user(session, role=Role.MEMBER)
     session.commit()
-    sign_in(client, member)
+    sign_in(member)
     html = client.get("/teams").get_data(as_text=True)
     assert 'href="/improvements/new?team=logistics"' in html
     assert "/teams/logistics/settings" not in html

@@ -1,32 +1,47 @@
-"""The monthly report's charts, drawn with matplotlib's object API (never pyplot).
+"""The monthly report's seven charts, drawn with matplotlib's object API (never pyplot).
 
-Each chart function takes plain metric values and returns a `Chart`: a Figure plus the
-hover title of every mark. `render` turns it into deterministic SVG (fixed hash salt, no
-date, text kept as text) or PNG. Charts with nothing to show draw a friendly message
-instead of an empty axis. Rendering holds a lock: gunicorn's gthread workers draw from
-several threads, and matplotlib does not promise thread safety even for separate Figures.
+Shared style, the `Chart` value and rendering live in `chart_style`; `render` and
+`message_chart` are re-exported here, so callers need only this module.
 """
 
 from __future__ import annotations
 
-import io
-import threading
-import xml.etree.ElementTree as ET
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from typing import Any, cast
+from datetime import timedelta
 
-import matplotlib
 from matplotlib import dates as mdates
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
-from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import FancyBboxPatch, Patch
+from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
 from kaizen.models import BoardColumn, Waste
+from kaizen.services.chart_style import (
+    ADOPTED,
+    COLUMN_COLOURS,
+    HIGHLIGHT,
+    INK,
+    INK_SOFT,
+    LINE,
+    NO_WASTE,
+    NOT_ADOPTED,
+    REOPENED,
+    RISK,
+    Chart,
+    date_number,
+    days_text,
+    first_busy,
+    label_totals,
+    message_chart,
+    month_axis,
+    new_figure,
+    percentile_lines,
+    render,
+    short_title,
+    waste_colour,
+    waste_label,
+)
 from kaizen.services.flow import (
     BeforeAfter,
     CardFlow,
@@ -39,244 +54,18 @@ from kaizen.services.flow import (
 )
 from kaizen.services.months import Month
 
-SVG_NS = "http://www.w3.org/2000/svg"
-XLINK_NS = "http://www.w3.org/1999/xlink"
-ET.register_namespace("", SVG_NS)
-ET.register_namespace("xlink", XLINK_NS)
-
-INK = "#1b2430"
-INK_SOFT = "#4a5563"
-LINE = "#d8dde4"
-ADOPTED = "#0b7a53"
-NOT_ADOPTED = "#0072B2"
-REOPENED = "#9aa3ad"
-NO_WASTE = "#7f8893"
-HIGHLIGHT = "#fff4c2"
-RISK = "#fdecea"
-PERCENTILE_COLOURS = {50: "#0b7a53", 85: "#9a5b00", 95: "#b3261e"}
-COLUMN_COLOURS = {
-    BoardColumn.DONE: "#74c476",
-    BoardColumn.CHECK: "#E69F00",
-    BoardColumn.DO: "#0072B2",
-    BoardColumn.PLAN: "#56B4E9",
-    BoardColumn.IDEAS: "#d8dde4",
-}
-
-WIDTH_INCHES = 10.0
-HEIGHT_INCHES = 5.0
-PNG_DPI = 150
-TITLE_CHARS = 42
-
-# Large text for a tablet at arm's length; text stays text in the SVG (searchable, small).
-STYLE: dict[str, Any] = {
-    "svg.hashsalt": "kaizen-monthly-report",
-    "svg.fonttype": "none",
-    "font.family": "sans-serif",
-    "font.sans-serif": ["DejaVu Sans", "Liberation Sans", "Arial"],
-    "font.size": 14,
-    "axes.labelsize": 14,
-    "axes.titlesize": 15,
-    "xtick.labelsize": 13,
-    "ytick.labelsize": 13,
-    "legend.fontsize": 13,
-    "legend.frameon": False,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.edgecolor": INK_SOFT,
-    "axes.labelcolor": INK,
-    "axes.grid": True,
-    "axes.axisbelow": True,
-    "grid.color": LINE,
-    "grid.linewidth": 0.8,
-    "xtick.color": INK_SOFT,
-    "ytick.color": INK_SOFT,
-    "text.color": INK,
-    "figure.facecolor": "white",
-    "savefig.facecolor": "white",
-}
-# rcParams' stubs list every key as a Literal; these are all valid keys.
-cast(Any, matplotlib.rcParams).update(STYLE)
-
-# Rendering (text layout, fonts, the Agg/SVG writers) is where matplotlib touches shared
-# caches; building a Figure only creates its own artists, so only `savefig` is serialised.
-# Under the GIL, parallel rendering would gain little anyway.
-_RENDERING = threading.Lock()
-
-
-@dataclass
-class Chart:
-    """A drawn figure, what it shows in one sentence, and a hover title for each mark."""
-
-    figure: Figure
-    description: str
-    # Group id of a set of marks -> one title per mark, in drawing order.
-    titles: dict[str, list[str]] = field(default_factory=dict)
-
-
-# --------------------------------------------------------------------------------------
-# Output
-# --------------------------------------------------------------------------------------
-
-
-def _add_titles(svg: bytes, description: str, titles: dict[str, list[str]]) -> bytes:
-    """Give the SVG a <title>, and each mark of the named groups a <title> of its own."""
-    root = ET.fromstring(svg)
-    heading = ET.Element(f"{{{SVG_NS}}}title")
-    heading.text = description
-    root.insert(0, heading)
-    root.set("role", "img")
-    groups = {element.get("id"): element for element in root.iter(f"{{{SVG_NS}}}g")}
-    for gid, texts in titles.items():
-        group = groups.get(gid)
-        if group is None:
-            continue
-        marks = [child for child in group if child.tag != f"{{{SVG_NS}}}defs"]
-        if len(marks) != len(texts):
-            continue
-        for mark, text in zip(marks, texts, strict=True):
-            title = ET.Element(f"{{{SVG_NS}}}title")
-            title.text = text
-            if mark.tag == f"{{{SVG_NS}}}g":
-                mark.insert(0, title)
-            else:
-                wrapper = ET.Element(f"{{{SVG_NS}}}g")
-                wrapper.append(title)
-                wrapper.append(mark)
-                group[list(group).index(mark)] = wrapper
-    body = ET.tostring(root, encoding="unicode")
-    return ('<?xml version="1.0" encoding="utf-8" standalone="no"?>\n' + body).encode()
-
-
-def render(chart: Chart, fmt: str = "svg") -> bytes:
-    """The chart as deterministic SVG bytes (or PNG for `fmt="png"`)."""
-    buffer = io.BytesIO()
-    if fmt == "png":
-        with _RENDERING:
-            chart.figure.savefig(buffer, format="png", dpi=PNG_DPI, metadata={"Software": None})
-        return buffer.getvalue()
-    with _RENDERING:
-        chart.figure.savefig(buffer, format="svg", metadata={"Date": None})
-    return _add_titles(buffer.getvalue(), chart.description, chart.titles)
-
-
-# --------------------------------------------------------------------------------------
-# Helpers
-# --------------------------------------------------------------------------------------
-
-
-def _figure(height: float = HEIGHT_INCHES) -> Figure:
-    return Figure(figsize=(WIDTH_INCHES, height), layout="constrained")
-
-
-def message_chart(message: str, height: float = 2.4) -> Chart:
-    """A calm message drawn where a chart would be: never a blank axis."""
-    figure = Figure(figsize=(WIDTH_INCHES, height))
-    figure.patches.append(
-        FancyBboxPatch(
-            (0.01, 0.04),
-            0.98,
-            0.92,
-            boxstyle="round,pad=0,rounding_size=0.03",
-            transform=figure.transFigure,
-            facecolor="#f5f6f8",
-            edgecolor=LINE,
-            linewidth=1.2,
-        )
-    )
-    figure.text(0.5, 0.5, message, ha="center", va="center", fontsize=16, color=INK_SOFT, wrap=True)
-    return Chart(figure=figure, description=message)
-
-
-def days_text(value: float, unit: str = "days") -> str:
-    """'4.5 days', '1.0 day', '2.0 working days'."""
-    return f"{value:.1f} {unit[:-1] if round(value, 1) == 1 else unit}"
-
-
-def short_title(title: str, limit: int = TITLE_CHARS) -> str:
-    """A title cut to fit beside a chart."""
-    return title if len(title) <= limit else title[: limit - 1].rstrip() + "…"
-
-
-def _num(moment: date | datetime) -> float:
-    """A date or time as matplotlib's date number."""
-    if not isinstance(moment, datetime):
-        moment = datetime.combine(moment, datetime.min.time())
-    return float(mdates.date2num(moment))
-
-
-def _waste_colour(waste: Waste | None) -> str:
-    return waste.info.colour if waste is not None else NO_WASTE
-
-
-def _waste_label(waste: Waste | None) -> str:
-    return waste.label if waste is not None else "No waste chosen"
-
-
-def _percentile_lines(
-    ax: Axes, pct: Percentiles, unit: str, template: str = "{percent}%: {value}"
-) -> None:
-    """Dashed percentile lines, each labelled with its value in the right margin.
-
-    Equal values share one label; labels that would touch are nudged apart.
-    """
-    grouped: dict[str, list[int]] = {}
-    for percent, value in pct.items():
-        ax.axhline(value, color=PERCENTILE_COLOURS[percent], linestyle="--", linewidth=2)
-        grouped.setdefault(f"{value:.1f}", []).append(percent)
-    low, high = ax.get_ylim()
-    lines = template.count("\n") + 1
-    gap = (high - low) * 0.065 * lines
-    placed: list[float] = []
-    for value_text, percents in sorted(grouped.items(), key=lambda item: float(item[0])):
-        value = float(value_text)
-        y = max(value, placed[-1] + gap) if placed else value
-        placed.append(y)
-        names = "/".join(str(p) for p in percents)
-        ax.annotate(
-            template.format(percent=names, value=f"{value_text} {unit}"),
-            xy=(1.0, value),
-            xycoords=("axes fraction", "data"),
-            xytext=(1.015, y),
-            textcoords=("axes fraction", "data"),
-            ha="left",
-            va="center",
-            fontsize=13,
-            fontweight="bold",
-            color=PERCENTILE_COLOURS[percents[-1]],
-            annotation_clip=False,
-        )
-
-
-def _month_axis(ax: Axes, months: Sequence[Month]) -> None:
-    """Month names under bars, with the year where it starts or changes."""
-    labels = []
-    for index, month in enumerate(months):
-        show_year = index == 0 or month.month == 1
-        labels.append(format(month, "%b\n%Y" if show_year else "%b"))
-    ax.set_xticks(range(len(months)), labels)
-    ax.grid(axis="x", visible=False)
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-
-
-def _first_busy(totals: Sequence[int]) -> int:
-    """Index of the first month with data, so a new install's chart is not mostly empty."""
-    return next((i for i, total in enumerate(totals) if total), len(totals) - 1)
-
-
-def _label_totals(ax: Axes, totals: Sequence[int]) -> None:
-    """Each stacked bar's total, in bold on top of it."""
-    for position, total in enumerate(totals):
-        if total:
-            ax.annotate(
-                str(total),
-                (position, total),
-                xytext=(0, 4),
-                textcoords="offset points",
-                ha="center",
-                va="bottom",
-                fontweight="bold",
-            )
-
+__all__ = [
+    "Chart",
+    "aging_chart",
+    "before_after_chart",
+    "cycle_time_chart",
+    "flow_chart",
+    "message_chart",
+    "observations_chart",
+    "pareto_chart",
+    "render",
+    "throughput_chart",
+]
 
 # --------------------------------------------------------------------------------------
 # 1. Cycle time per improvement
@@ -294,13 +83,13 @@ def cycle_time_chart(
     finished = [p for p in points if p.finished_at is not None and p.cycle_days is not None]
     if not finished:
         return message_chart("No improvements finished in these twelve months yet.")
-    figure = _figure()
+    figure = new_figure()
     ax = figure.add_subplot()
     first = min(p.finished_at for p in finished if p.finished_at is not None)
     left = max(window_start, Month.of(first)).first_day
     ax.axvspan(
-        _num(month.first_day),
-        _num(month.next.first_day),
+        date_number(month.first_day),
+        date_number(month.next.first_day),
         color=HIGHLIGHT,
         zorder=0,
         label=month.label,
@@ -313,13 +102,13 @@ def cycle_time_chart(
             continue
         gid = f"cycle-{waste.value if waste else 'none'}"
         collection = ax.scatter(
-            [_num(p.finished_at) for p in marks if p.finished_at is not None],
+            [date_number(p.finished_at) for p in marks if p.finished_at is not None],
             [p.cycle_days or 0.0 for p in marks],
             s=90,
-            color=_waste_colour(waste),
+            color=waste_colour(waste),
             edgecolors="white",
             linewidths=1.2,
-            label=_waste_label(waste),
+            label=waste_label(waste),
             zorder=3,
         )
         collection.set_gid(gid)
@@ -330,7 +119,7 @@ def cycle_time_chart(
             for p in marks
             if p.finished_at is not None
         ]
-    ax.set_xlim(_num(left), _num(month.next.first_day))
+    ax.set_xlim(date_number(left), date_number(month.next.first_day))
     ax.xaxis_date()
     top = max(p.cycle_days or 0 for p in finished)
     ax.set_ylim(0, max(1.0, top * 1.18))
@@ -338,7 +127,7 @@ def cycle_time_chart(
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%b"))
     ax.set_xlabel("Date finished")
     ax.set_ylabel(f"Cycle time ({unit})")
-    _percentile_lines(ax, pct, unit)
+    percentile_lines(ax, pct, unit)
     figure.legend(loc="outside lower center", ncols=5)
     description = (
         f"Cycle time of {len(finished)} finished improvements; "
@@ -358,8 +147,8 @@ def throughput_chart(months: Sequence[MonthThroughput]) -> Chart:
     totals = [m.total for m in months]
     if not any(totals):
         return message_chart("No improvements finished in these twelve months yet.")
-    shown = list(months[_first_busy(totals) :])
-    figure = _figure()
+    shown = list(months[first_busy(totals) :])
+    figure = new_figure()
     ax = figure.add_subplot()
     x = list(range(len(shown)))
     adopted = [m.adopted for m in shown]
@@ -370,8 +159,8 @@ def throughput_chart(months: Sequence[MonthThroughput]) -> Chart:
     if any(reopened):
         base = [a + n for a, n in zip(adopted, not_adopted, strict=True)]
         ax.bar(x, reopened, bottom=base, color=REOPENED, label="Reopened since", width=0.65)
-    _label_totals(ax, [m.total for m in shown])
-    _month_axis(ax, [m.month for m in shown])
+    label_totals(ax, [m.total for m in shown])
+    month_axis(ax, [m.month for m in shown])
     ax.set_ylim(0, max(m.total for m in shown) * 1.2 + 0.5)
     ax.set_ylabel("Improvements finished")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
@@ -393,8 +182,8 @@ def observations_chart(months: Sequence[MonthWasteCounts]) -> Chart:
         return message_chart(
             "No observations reported in these twelve months yet. The first one is the hardest."
         )
-    shown = list(months[_first_busy(totals) :])
-    figure = _figure()
+    shown = list(months[first_busy(totals) :])
+    figure = new_figure()
     ax = figure.add_subplot()
     x = list(range(len(shown)))
     bottom = [0] * len(shown)
@@ -404,8 +193,8 @@ def observations_chart(months: Sequence[MonthWasteCounts]) -> Chart:
             continue
         ax.bar(x, values, bottom=bottom, color=waste.info.colour, label=waste.label, width=0.65)
         bottom = [b + v for b, v in zip(bottom, values, strict=True)]
-    _label_totals(ax, bottom)
-    _month_axis(ax, [m.month for m in shown])
+    label_totals(ax, bottom)
+    month_axis(ax, [m.month for m in shown])
     ax.set_ylim(0, max(bottom) * 1.15 + 0.5)
     ax.set_ylabel("Observations reported")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), reverse=True)
@@ -443,7 +232,7 @@ def pareto_chart(pareto: Pareto, month_label: str) -> Chart:
     """The month's wastes biggest first, by reports and by minutes lost (running share)."""
     if not pareto.by_count:
         return message_chart(f"No observations reported in {month_label} yet.")
-    figure = _figure(height=4.8)
+    figure = new_figure(height=4.8)
     by_count, by_minutes = figure.subplots(1, 2)
     _pareto_panel(by_count, pareto.by_count, "Reports (running share)", "")
     _pareto_panel(
@@ -475,11 +264,11 @@ def flow_chart(days: Sequence[FlowDay]) -> Chart:
     """Cards in each column day by day, Done at the bottom: the bands' widths are WIP."""
     if not days or not any(any(d.counts.values()) for d in days):
         return message_chart("No cards on the board in this period yet.")
-    figure = _figure()
+    figure = new_figure()
     ax = figure.add_subplot()
     # One more point a day later, so a single day still has a width.
-    x = [_num(d.day) for d in days]
-    x.append(_num(days[-1].day + timedelta(days=1)))
+    x = [date_number(d.day) for d in days]
+    x.append(date_number(days[-1].day + timedelta(days=1)))
     series = [[d.counts.get(c, 0) for d in days] for c in FLOW_ORDER]
     series = [values + values[-1:] for values in series]
     ax.stackplot(
@@ -531,7 +320,7 @@ def aging_chart(cards: Sequence[CardFlow], pct: Percentiles, unit: str = "days")
         return message_chart("No cards in progress right now.")
     # Every card here has started, so it has an age.
     ages = {card.id: card.age_days or 0.0 for card in cards}
-    figure = _figure()
+    figure = new_figure()
     ax = figure.add_subplot()
     shown_columns = [
         c
@@ -557,7 +346,7 @@ def aging_chart(cards: Sequence[CardFlow], pct: Percentiles, unit: str = "days")
             [index + offset for offset in offsets],
             [ages[c.id] for c in in_column],
             s=110,
-            color=[_waste_colour(c.waste) for c in in_column],
+            color=[waste_colour(c.waste) for c in in_column],
             edgecolors=[INK if c.blocked else "white" for c in in_column],
             linewidths=[2.5 if c.blocked else 1.2 for c in in_column],
             zorder=3,
@@ -573,7 +362,7 @@ def aging_chart(cards: Sequence[CardFlow], pct: Percentiles, unit: str = "days")
     ax.grid(axis="x", visible=False)
     ax.set_ylabel(f"Age ({unit} since started)")
     limited = Percentiles(count=pct.count, p50=pct.p50, p85=pct.p85, p95=None)
-    _percentile_lines(ax, limited, unit, template="{percent}% finished\nwithin {value}")
+    percentile_lines(ax, limited, unit, template="{percent}% finished\nwithin {value}")
     handles: list[Artist] = [
         Line2D(
             [],
@@ -607,7 +396,7 @@ def before_after_chart(items: Sequence[BeforeAfter], month_label: str) -> Chart:
         return message_chart(
             f"No improvements finished in {month_label}, so there is nothing to compare yet."
         )
-    figure = _figure(height=max(3.2, 1.6 + 0.55 * len(items)))
+    figure = new_figure(height=max(3.2, 1.6 + 0.55 * len(items)))
     ax = figure.add_subplot()
     y = list(range(len(items)))[::-1]
     befores = [i.before_per_week for i in items]

@@ -186,7 +186,8 @@ def create_root_cause(
     if improvement is not None:
         record.improvements.append(improvement)
     session.add(record)
-    add_step(session, record, why, because)  # commits the record with its first step
+    _append_step(session, record, why, because)
+    session.commit()
     return record
 
 
@@ -197,11 +198,18 @@ def _check_step(why: str, because: str) -> None:
         raise RootCauseError("Write the answer: because ...")
 
 
-def add_step(session: DbSession, record: RootCause, why: str, because: str) -> WhyStep:
-    """Append a why/because step at the bottom of the ladder."""
+def _append_step(session: DbSession, record: RootCause, why: str, because: str) -> WhyStep:
+    """Put a why/because step at the bottom of the ladder (the caller commits)."""
     _check_step(why, because)
     step = WhyStep(position=len(record.steps), why=why.strip(), because=because.strip())
     record.steps.append(step)
+    session.flush()
+    return step
+
+
+def add_step(session: DbSession, record: RootCause, why: str, because: str) -> WhyStep:
+    """Append a why/because step at the bottom of the ladder."""
+    step = _append_step(session, record, why, because)
     session.commit()
     return step
 

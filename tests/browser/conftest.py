@@ -15,8 +15,11 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 from werkzeug.serving import make_server
+
+from kaizen.models import User
+from tests.factories import DEFAULT_PASSWORD
 
 CHROMIUM = os.environ.get("KAIZEN_CHROMIUM", "/usr/bin/chromium")
 # The machine has no internet: without these flags Chromium keeps trying to reach
@@ -92,3 +95,28 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/browser" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
+
+
+class PageSignIn:
+    """Signs a browser page in through the sign-in form, as a person would."""
+
+    def __init__(self, page: Page, live_server: str) -> None:
+        self._page = page
+        self._live_server = live_server
+
+    def __call__(
+        self, who: User | str, password: str = DEFAULT_PASSWORD, page: Page | None = None
+    ) -> None:
+        """Sign in as an account (or username) on this test's page, or on another tab."""
+        page = page or self._page
+        page.goto(self._live_server + "/login")
+        page.get_by_label("Username").fill(who if isinstance(who, str) else who.username)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+
+@pytest.fixture
+def sign_in(page: Page, live_server: str) -> PageSignIn:
+    """Browser tests sign in through the real form: `sign_in(user)` or `sign_in("mia")`."""
+    return PageSignIn(page, live_server)

@@ -23,6 +23,7 @@ from kaizen.models import (
     WipMode,
     utcnow,
 )
+from tests.browser.conftest import PageSignIn
 from tests.factories import (
     make_area,
     make_column_limit,
@@ -34,7 +35,6 @@ from tests.factories import (
 )
 
 IDEAS, PLAN, DO, CHECK, DONE = list(BoardColumn)
-PASSWORD = "correct horse"
 
 
 @dataclass
@@ -78,18 +78,9 @@ def stand_up(session: Session, do_limit: int = 4, do_mode: WipMode = WipMode.SOF
     return StandUp(team, member, card)
 
 
-def sign_in(page: Page, live_server: str, user: User) -> None:
-    """Sign in through the sign-in page, as a person would."""
-    page.goto(live_server + "/login")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
-
-
-def open_board(page: Page, live_server: str, board: StandUp) -> None:
+def open_board(page: Page, live_server: str, board: StandUp, sign_in: PageSignIn) -> None:
     """Sign in as the board's member and open the team board."""
-    sign_in(page, live_server, board.member)
+    sign_in(board.member, page=page)
     page.goto(live_server + "/board/press-shop")
 
 
@@ -152,10 +143,10 @@ def drag_points(page: Page, card_id: int, to: str) -> list[tuple[float, float]]:
 
 
 def test_a_card_dragged_with_the_mouse_from_plan_to_do_stays_there_after_reload(
-    page: Page, live_server: str, session: Session
+    sign_in: PageSignIn, page: Page, live_server: str, session: Session
 ) -> None:
     board = stand_up(session)
-    open_board(page, live_server, board)
+    open_board(page, live_server, board, sign_in)
     points = drag_points(page, board.card.id, "do")
 
     with page.expect_response(lambda r: r.url.endswith(f"/cards/{board.card.id}/move")) as moved:
@@ -173,10 +164,10 @@ def test_a_card_dragged_with_the_mouse_from_plan_to_do_stays_there_after_reload(
 
 
 def test_a_card_dragged_by_touch_on_a_tablet_from_plan_to_do_stays_there_after_reload(
-    page: Page, live_server: str, session: Session
+    sign_in: PageSignIn, page: Page, live_server: str, session: Session
 ) -> None:
     board = stand_up(session)
-    open_board(page, live_server, board)
+    open_board(page, live_server, board, sign_in)
     points = drag_points(page, board.card.id, "do")
 
     with page.expect_response(lambda r: r.url.endswith(f"/cards/{board.card.id}/move")) as moved:
@@ -188,10 +179,10 @@ def test_a_card_dragged_by_touch_on_a_tablet_from_plan_to_do_stays_there_after_r
 
 
 def test_a_finger_swiping_over_a_card_to_scroll_moves_nothing(
-    page: Page, live_server: str, session: Session
+    sign_in: PageSignIn, page: Page, live_server: str, session: Session
 ) -> None:
     board = stand_up(session)
-    open_board(page, live_server, board)
+    open_board(page, live_server, board, sign_in)
     moves: list[str] = []
     page.on("request", lambda r: moves.append(r.url) if r.method == "POST" else None)
     owner = page.locator(f"#card-{board.card.id} .card-owner").bounding_box()
@@ -205,9 +196,11 @@ def test_a_finger_swiping_over_a_card_to_scroll_moves_nothing(
     expect(card_in(page, "plan", board.card.id)).to_be_visible()
 
 
-def test_a_card_moves_with_its_buttons(page: Page, live_server: str, session: Session) -> None:
+def test_a_card_moves_with_its_buttons(
+    sign_in: PageSignIn, page: Page, live_server: str, session: Session
+) -> None:
     board = stand_up(session)
-    open_board(page, live_server, board)
+    open_board(page, live_server, board, sign_in)
     card = page.locator(f"#card-{board.card.id}")
 
     card.get_by_role("button", name="Move to Do").click()
@@ -221,10 +214,10 @@ def test_a_card_moves_with_its_buttons(page: Page, live_server: str, session: Se
 
 
 def test_finishing_a_card_asks_for_its_outcome_and_invites_the_reflection(
-    page: Page, live_server: str, session: Session
+    sign_in: PageSignIn, page: Page, live_server: str, session: Session
 ) -> None:
     board = stand_up(session)
-    open_board(page, live_server, board)
+    open_board(page, live_server, board, sign_in)
     card = page.locator(f"#card-{board.card.id}")
 
     card.locator("summary", has_text="⋯").click()
@@ -238,10 +231,10 @@ def test_finishing_a_card_asks_for_its_outcome_and_invites_the_reflection(
 
 
 def test_a_hard_wip_limit_refusal_shows_its_message(
-    page: Page, live_server: str, session: Session
+    sign_in: PageSignIn, page: Page, live_server: str, session: Session
 ) -> None:
     board = stand_up(session, do_limit=1, do_mode=WipMode.HARD)
-    open_board(page, live_server, board)
+    open_board(page, live_server, board, sign_in)
 
     page.locator(f"#card-{board.card.id}").get_by_role("button", name="Move to Do").click()
 
@@ -252,13 +245,13 @@ def test_a_hard_wip_limit_refusal_shows_its_message(
 
 
 def test_a_move_on_one_tablet_shows_on_another_within_five_seconds(
-    page: Page, live_server: str, session: Session, browser: Browser
+    sign_in: PageSignIn, page: Page, live_server: str, session: Session, browser: Browser
 ) -> None:
     board = stand_up(session)
     with second_tablet(browser) as other:
         other.goto(live_server + "/board/press-shop")
         expect(card_in(other, "plan", board.card.id)).to_be_visible()
-        open_board(page, live_server, board)
+        open_board(page, live_server, board, sign_in)
 
         page.locator(f"#card-{board.card.id}").get_by_role("button", name="Move to Do").click()
         expect(card_in(page, "do", board.card.id)).to_be_visible()
@@ -267,14 +260,14 @@ def test_a_move_on_one_tablet_shows_on_another_within_five_seconds(
 
 
 def test_a_stale_move_from_a_second_tablet_is_explained(
-    page: Page, live_server: str, session: Session, browser: Browser
+    sign_in: PageSignIn, page: Page, live_server: str, session: Session, browser: Browser
 ) -> None:
     board = stand_up(session)
     with second_tablet(browser) as other:
-        open_board(other, live_server, board)
+        open_board(other, live_server, board, sign_in)
         # The second tablet stops polling, as if its Wi-Fi dropped for a moment.
         other.evaluate("window.kaizenBoardIdle = function () { return false; }")
-        open_board(page, live_server, board)
+        open_board(page, live_server, board, sign_in)
         page.locator(f"#card-{board.card.id}").get_by_role("button", name="Move to Do").click()
         expect(card_in(page, "do", board.card.id)).to_be_visible()
 
@@ -385,10 +378,10 @@ def busy_board(session: Session) -> User:
 
 
 def test_screenshot_of_the_board_on_a_tablet(
-    page: Page, live_server: str, session: Session, screenshot
+    sign_in: PageSignIn, page: Page, live_server: str, session: Session, screenshot
 ) -> None:
     lead = busy_board(session)
-    sign_in(page, live_server, lead)
+    sign_in(lead)
 
     page.goto(live_server + "/board/press-shop")
 

@@ -19,11 +19,12 @@ from kaizen.models import (
     utcnow,
 )
 from kaizen.services.improvements import create_improvement
+from tests.browser.conftest import PageSignIn
 from tests.factories import make_area, make_observation, make_team, make_user
 
 
 def test_a_member_edits_the_title_in_place_and_blocks_the_card(
-    page: Page, live_server: str, session: Session, screenshot
+    sign_in: PageSignIn, page: Page, live_server: str, session: Session, screenshot
 ) -> None:
     now = utcnow().replace(second=0, microsecond=0)
     team = make_team(session, name="Press shop", slug="press-shop")
@@ -79,10 +80,7 @@ def test_a_member_edits_the_title_in_place_and_blocks_the_card(
     session.add(record)
     session.commit()
 
-    page.goto(f"{live_server}/login")
-    page.get_by_label("Username").fill(member.username)
-    page.get_by_label("Password").fill("correct horse")
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(member.username)
     page.goto(f"{live_server}/improvements/{card.id}")
     expect(page.get_by_role("heading", level=1)).to_have_text("Andon call to maintenance")
     page.evaluate("window.stillTheSamePage = true")

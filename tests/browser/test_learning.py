@@ -6,11 +6,12 @@ from playwright.sync_api import Page, expect
 from sqlalchemy.orm import Session
 
 from kaizen.models import BoardColumn, CardMove, Role
+from tests.browser.conftest import PageSignIn
 from tests.factories import make_improvement, make_team, make_user
 
 
 def test_a_card_finished_as_not_adopted_is_reflected_on_and_found_in_the_hub(
-    page: Page, live_server: str, session: Session, screenshot
+    sign_in: PageSignIn, page: Page, live_server: str, session: Session, screenshot
 ) -> None:
     team = make_team(session, name="Logistics", slug="logistics")
     card = make_improvement(session, team=team, title="Second forklift for goods in")
@@ -21,10 +22,7 @@ def test_a_card_finished_as_not_adopted_is_reflected_on_and_found_in_the_hub(
     make_user(session, username="ola", display_name="Ola", role=Role.MEMBER)
     session.commit()
 
-    page.goto(live_server + "/login")
-    page.get_by_label("Username").fill("ola")
-    page.get_by_label("Password").fill("correct horse")
-    page.get_by_role("button", name="Sign in").click()
+    sign_in("ola")
 
     page.goto(f"{live_server}/improvements/{card.id}")
     page.get_by_role("button", name="Finish — not adopted").click()
@@ -53,7 +51,7 @@ def test_a_card_finished_as_not_adopted_is_reflected_on_and_found_in_the_hub(
 
 
 def test_a_new_card_suggests_an_earlier_experiment_while_its_title_is_typed(
-    page: Page, live_server: str, session: Session
+    sign_in: PageSignIn, page: Page, live_server: str, session: Session
 ) -> None:
     from kaizen.models import Outcome, Reflection
 
@@ -68,10 +66,7 @@ def test_a_new_card_suggests_an_earlier_experiment_while_its_title_is_typed(
     make_user(session, username="ola", display_name="Ola", role=Role.MEMBER)
     session.commit()
 
-    page.goto(live_server + "/login")
-    page.get_by_label("Username").fill("ola")
-    page.get_by_label("Password").fill("correct horse")
-    page.get_by_role("button", name="Sign in").click()
+    sign_in("ola")
     page.goto(live_server + "/improvements/new?team=press-shop")
     expect(page.get_by_text("Tried elsewhere?")).to_have_count(0)
 

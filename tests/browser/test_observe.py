@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from kaizen.models import Observation, Role, Waste
 from kaizen.services.observations import create_observation
 from kaizen.services.photos import process_photo
+from tests.browser.conftest import PageSignIn
 from tests.factories import make_area, make_team, make_user
 
 THANKS = "Thank you — every report helps us improve."
@@ -56,15 +57,6 @@ def reports(session: Session) -> list[Observation]:
     """Every stored report, as the database has it now."""
     session.expire_all()
     return list(session.scalars(select(Observation)).all())
-
-
-def sign_in(page: Page, live_server: str, username: str) -> None:
-    """Sign in through the sign-in page."""
-    page.goto(live_server + "/login")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill("correct horse")
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
 def test_a_worker_reports_from_a_qr_address_with_a_photo(
@@ -112,11 +104,11 @@ def test_the_form_looks_right_on_a_tablet(page: Page, live_server: str, press, s
 
 
 def test_a_signed_in_worker_reports_without_their_name(
-    page: Page, live_server: str, session: Session, press
+    sign_in: PageSignIn, page: Page, live_server: str, session: Session, press
 ) -> None:
     make_user(session, username="aiko", display_name="Aiko Tanaka")
     session.commit()
-    sign_in(page, live_server, "aiko")
+    sign_in("aiko")
 
     page.goto(live_server + "/observe?area=press-3")
     anonymous = page.get_by_label("Report without my name")
@@ -241,7 +233,7 @@ def test_a_missing_waste_is_explained_next_to_the_tiles(
 
 
 def test_the_report_appears_in_the_list_with_its_thumbnail(
-    page: Page, live_server: str, session: Session, press, screenshot
+    sign_in: PageSignIn, page: Page, live_server: str, session: Session, press, screenshot
 ) -> None:
     make_user(session, username="lead", display_name="Lena Lead", role=Role.MEMBER)
     create_observation(
@@ -256,7 +248,7 @@ def test_the_report_appears_in_the_list_with_its_thumbnail(
         session, area=press, waste=Waste.MOTION, description="Walking to the far rack."
     )
     session.commit()
-    sign_in(page, live_server, "lead")
+    sign_in("lead")
 
     page.goto(live_server + "/observations")
 
@@ -277,12 +269,12 @@ def test_the_report_appears_in_the_list_with_its_thumbnail(
 
 
 def test_a_member_turns_a_report_into_an_improvement(
-    page: Page, live_server: str, session: Session, press
+    sign_in: PageSignIn, page: Page, live_server: str, session: Session, press
 ) -> None:
     make_user(session, username="mo", display_name="Mo Member", role=Role.MEMBER)
     create_observation(session, area=press, waste=Waste.WAITING, description=SENTENCE)
     session.commit()
-    sign_in(page, live_server, "mo")
+    sign_in("mo")
     page.goto(live_server + "/observations")
 
     page.get_by_text("Act on this report").tap()
@@ -294,7 +286,7 @@ def test_a_member_turns_a_report_into_an_improvement(
 
 
 def test_opening_a_report_fetches_its_link_pickers(
-    page: Page, live_server: str, session: Session, press
+    sign_in: PageSignIn, page: Page, live_server: str, session: Session, press
 ) -> None:
     from kaizen.models import RootCause
 
@@ -302,7 +294,7 @@ def test_opening_a_report_fetches_its_link_pickers(
     create_observation(session, area=press, waste=Waste.WAITING, description=SENTENCE)
     session.add(RootCause(problem="Coils wait for the crane"))
     session.commit()
-    sign_in(page, live_server, "mo")
+    sign_in("mo")
     page.goto(live_server + "/observations")
     expect(page.get_by_label("Link to a five-whys record")).to_have_count(0)
 
@@ -334,7 +326,7 @@ def test_the_qr_page_prints_a_code_for_the_area(
 
 @pytest.mark.parametrize("size", [(390, 844), (1920, 1080)])
 def test_the_pages_fit_a_phone_and_a_tv_without_sideways_scrolling(
-    page: Page, live_server: str, session: Session, press, size
+    sign_in: PageSignIn, page: Page, live_server: str, session: Session, press, size
 ) -> None:
     make_user(session, username="vera", role=Role.VIEWER)
     create_observation(
@@ -345,7 +337,7 @@ def test_the_pages_fit_a_phone_and_a_tv_without_sideways_scrolling(
         photo=process_photo(jpeg(400, 300)),
     )
     session.commit()
-    sign_in(page, live_server, "vera")
+    sign_in("vera")
     width, height = size
     page.set_viewport_size({"width": width, "height": height})
 

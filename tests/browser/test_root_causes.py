@@ -6,20 +6,12 @@ from playwright.sync_api import Page, expect
 from sqlalchemy.orm import Session
 
 from kaizen.models import Role
+from tests.browser.conftest import PageSignIn
 from tests.factories import make_area, make_improvement, make_team, make_user
 
 
-def sign_in_page(page: Page, live_server: str, username: str) -> None:
-    """Sign in through the real form."""
-    page.goto(live_server + "/login")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill("correct horse")
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
-
-
 def test_five_whys_from_a_card_reaches_the_card_and_the_board(
-    page: Page, live_server: str, session: Session, screenshot
+    sign_in: PageSignIn, page: Page, live_server: str, session: Session, screenshot
 ) -> None:
     team = make_team(session, name="Press shop", slug="press-shop")
     area = make_area(session, team=team, name="Press line 2", slug="press-line-2")
@@ -32,7 +24,7 @@ def test_five_whys_from_a_card_reaches_the_card_and_the_board(
     )
     make_user(session, username="mia", display_name="Mia", role=Role.MEMBER)
     session.commit()
-    sign_in_page(page, live_server, "mia")
+    sign_in("mia")
 
     page.goto(f"{live_server}/improvements/{card.id}")
     page.get_by_role("link", name="Start a five whys").click()

@@ -1,0 +1,271 @@
+"""What every chart of the monthly report shares: the style, the `Chart` value, rendering,
+and small drawing helpers.
+
+Each chart function (in `charts`) takes plain metric values and returns a `Chart`: a
+Figure plus the hover title of every mark. `render` turns it into deterministic SVG (fixed
+hash salt, no date, text kept as text) or PNG. Charts with nothing to show draw a friendly
+message instead of an empty axis. Rendering holds a lock: gunicorn's gthread workers draw
+from several threads, and matplotlib does not promise thread safety even for separate
+Figures.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, cast
+
+import matplotlib
+from matplotlib import dates as mdates
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.patches import FancyBboxPatch
+from matplotlib.ticker import MaxNLocator
+
+from kaizen.models import BoardColumn, Waste
+from kaizen.services.flow import (
+    Percentiles,
+)
+from kaizen.services.months import Month
+
+SVG_NS = "http://www.w3.org/2000/svg"
+XLINK_NS = "http://www.w3.org/1999/xlink"
+ET.register_namespace("", SVG_NS)
+ET.register_namespace("xlink", XLINK_NS)
+
+INK = "#1b2430"
+INK_SOFT = "#4a5563"
+LINE = "#d8dde4"
+ADOPTED = "#0b7a53"
+NOT_ADOPTED = "#0072B2"
+REOPENED = "#9aa3ad"
+NO_WASTE = "#7f8893"
+HIGHLIGHT = "#fff4c2"
+RISK = "#fdecea"
+PERCENTILE_COLOURS = {50: "#0b7a53", 85: "#9a5b00", 95: "#b3261e"}
+COLUMN_COLOURS = {
+    BoardColumn.DONE: "#74c476",
+    BoardColumn.CHECK: "#E69F00",
+    BoardColumn.DO: "#0072B2",
+    BoardColumn.PLAN: "#56B4E9",
+    BoardColumn.IDEAS: "#d8dde4",
+}
+
+WIDTH_INCHES = 10.0
+HEIGHT_INCHES = 5.0
+PNG_DPI = 150
+TITLE_CHARS = 42
+
+# Large text for a tablet at arm's length; text stays text in the SVG (searchable, small).
+STYLE: dict[str, Any] = {
+    "svg.hashsalt": "kaizen-monthly-report",
+    "svg.fonttype": "none",
+    "font.family": "sans-serif",
+    "font.sans-serif": ["DejaVu Sans", "Liberation Sans", "Arial"],
+    "font.size": 14,
+    "axes.labelsize": 14,
+    "axes.titlesize": 15,
+    "xtick.labelsize": 13,
+    "ytick.labelsize": 13,
+    "legend.fontsize": 13,
+    "legend.frameon": False,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.edgecolor": INK_SOFT,
+    "axes.labelcolor": INK,
+    "axes.grid": True,
+    "axes.axisbelow": True,
+    "grid.color": LINE,
+    "grid.linewidth": 0.8,
+    "xtick.color": INK_SOFT,
+    "ytick.color": INK_SOFT,
+    "text.color": INK,
+    "figure.facecolor": "white",
+    "savefig.facecolor": "white",
+}
+# rcParams' stubs list every key as a Literal; these are all valid keys.
+cast(Any, matplotlib.rcParams).update(STYLE)
+
+# Rendering (text layout, fonts, the Agg/SVG writers) is where matplotlib touches shared
+# caches; building a Figure only creates its own artists, so only `savefig` is serialised.
+# Under the GIL, parallel rendering would gain little anyway.
+_RENDERING = threading.Lock()
+
+
+@dataclass
+class Chart:
+    """A drawn figure, what it shows in one sentence, and a hover title for each mark."""
+
+    figure: Figure
+    description: str
+    # Group id of a set of marks -> one title per mark, in drawing order.
+    titles: dict[str, list[str]] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------------------
+# Output
+# --------------------------------------------------------------------------------------
+
+
+def _add_titles(svg: bytes, description: str, titles: dict[str, list[str]]) -> bytes:
+    """Give the SVG a <title>, and each mark of the named groups a <title> of its own."""
+    root = ET.fromstring(svg)
+    heading = ET.Element(f"{{{SVG_NS}}}title")
+    heading.text = description
+    root.insert(0, heading)
+    root.set("role", "img")
+    groups = {element.get("id"): element for element in root.iter(f"{{{SVG_NS}}}g")}
+    for gid, texts in titles.items():
+        group = groups.get(gid)
+        if group is None:
+            continue
+        marks = [child for child in group if child.tag != f"{{{SVG_NS}}}defs"]
+        if len(marks) != len(texts):
+            continue
+        for mark, text in zip(marks, texts, strict=True):
+            title = ET.Element(f"{{{SVG_NS}}}title")
+            title.text = text
+            if mark.tag == f"{{{SVG_NS}}}g":
+                mark.insert(0, title)
+            else:
+                wrapper = ET.Element(f"{{{SVG_NS}}}g")
+                wrapper.append(title)
+                wrapper.append(mark)
+                group[list(group).index(mark)] = wrapper
+    body = ET.tostring(root, encoding="unicode")
+    return ('<?xml version="1.0" encoding="utf-8" standalone="no"?>\n' + body).encode()
+
+
+def render(chart: Chart, fmt: str = "svg") -> bytes:
+    """The chart as deterministic SVG bytes (or PNG for `fmt="png"`)."""
+    buffer = io.BytesIO()
+    if fmt == "png":
+        with _RENDERING:
+            chart.figure.savefig(buffer, format="png", dpi=PNG_DPI, metadata={"Software": None})
+        return buffer.getvalue()
+    with _RENDERING:
+        chart.figure.savefig(buffer, format="svg", metadata={"Date": None})
+    return _add_titles(buffer.getvalue(), chart.description, chart.titles)
+
+
+# --------------------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------------------
+
+
+def new_figure(height: float = HEIGHT_INCHES) -> Figure:
+    return Figure(figsize=(WIDTH_INCHES, height), layout="constrained")
+
+
+def message_chart(message: str, height: float = 2.4) -> Chart:
+    """A calm message drawn where a chart would be: never a blank axis."""
+    figure = Figure(figsize=(WIDTH_INCHES, height))
+    figure.patches.append(
+        FancyBboxPatch(
+            (0.01, 0.04),
+            0.98,
+            0.92,
+            boxstyle="round,pad=0,rounding_size=0.03",
+            transform=figure.transFigure,
+            facecolor="#f5f6f8",
+            edgecolor=LINE,
+            linewidth=1.2,
+        )
+    )
+    figure.text(0.5, 0.5, message, ha="center", va="center", fontsize=16, color=INK_SOFT, wrap=True)
+    return Chart(figure=figure, description=message)
+
+
+def days_text(value: float, unit: str = "days") -> str:
+    """'4.5 days', '1.0 day', '2.0 working days'."""
+    return f"{value:.1f} {unit[:-1] if round(value, 1) == 1 else unit}"
+
+
+def short_title(title: str, limit: int = TITLE_CHARS) -> str:
+    """A title cut to fit beside a chart."""
+    return title if len(title) <= limit else title[: limit - 1].rstrip() + "…"
+
+
+def date_number(moment: date | datetime) -> float:
+    """A date or time as matplotlib's date number."""
+    if not isinstance(moment, datetime):
+        moment = datetime.combine(moment, datetime.min.time())
+    return float(mdates.date2num(moment))
+
+
+def waste_colour(waste: Waste | None) -> str:
+    return waste.info.colour if waste is not None else NO_WASTE
+
+
+def waste_label(waste: Waste | None) -> str:
+    return waste.label if waste is not None else "No waste chosen"
+
+
+def percentile_lines(
+    ax: Axes, pct: Percentiles, unit: str, template: str = "{percent}%: {value}"
+) -> None:
+    """Dashed percentile lines, each labelled with its value in the right margin.
+
+    Equal values share one label; labels that would touch are nudged apart.
+    """
+    grouped: dict[str, list[int]] = {}
+    for percent, value in pct.items():
+        ax.axhline(value, color=PERCENTILE_COLOURS[percent], linestyle="--", linewidth=2)
+        grouped.setdefault(f"{value:.1f}", []).append(percent)
+    low, high = ax.get_ylim()
+    lines = template.count("\n") + 1
+    gap = (high - low) * 0.065 * lines
+    placed: list[float] = []
+    for value_text, percents in sorted(grouped.items(), key=lambda item: float(item[0])):
+        value = float(value_text)
+        y = max(value, placed[-1] + gap) if placed else value
+        placed.append(y)
+        names = "/".join(str(p) for p in percents)
+        ax.annotate(
+            template.format(percent=names, value=f"{value_text} {unit}"),
+            xy=(1.0, value),
+            xycoords=("axes fraction", "data"),
+            xytext=(1.015, y),
+            textcoords=("axes fraction", "data"),
+            ha="left",
+            va="center",
+            fontsize=13,
+            fontweight="bold",
+            color=PERCENTILE_COLOURS[percents[-1]],
+            annotation_clip=False,
+        )
+
+
+def month_axis(ax: Axes, months: Sequence[Month]) -> None:
+    """Month names under bars, with the year where it starts or changes."""
+    labels = []
+    for index, month in enumerate(months):
+        show_year = index == 0 or month.month == 1
+        labels.append(format(month, "%b\n%Y" if show_year else "%b"))
+    ax.set_xticks(range(len(months)), labels)
+    ax.grid(axis="x", visible=False)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+
+
+def first_busy(totals: Sequence[int]) -> int:
+    """Index of the first month with data, so a new install's chart is not mostly empty."""
+    return next((i for i, total in enumerate(totals) if total), len(totals) - 1)
+
+
+def label_totals(ax: Axes, totals: Sequence[int]) -> None:
+    """Each stacked bar's total, in bold on top of it."""
+    for position, total in enumerate(totals):
+        if total:
+            ax.annotate(
+                str(total),
+                (position, total),
+                xytext=(0, 4),
+                textcoords="offset points",
+                ha="center",
+                va="bottom",
+                fontweight="bold",
+            )
