@@ -37,6 +37,12 @@ TITLE_LENGTH = 200
 PER_PAGE = 50
 
 
+# What a person reads beside each field; the same words for the page and the API.
+NO_DESCRIPTION = "Tell us in a sentence or two what you saw."
+LONG_DESCRIPTION = f"Please keep it under {MAX_DESCRIPTION} characters."
+MINUTES_RANGE = f"Minutes lost is between 0 and {MAX_MINUTES_LOST} (a week)."
+
+
 class ObservationError(ValueError):
     """An observation could not be saved or linked; the message says why, in plain words."""
 
@@ -90,11 +96,11 @@ def create_observation(
     """Save a report; an anonymous one stores no reporter at all."""
     text = description.strip()
     if not text:
-        raise ObservationError("Tell us in a sentence what you saw.")
+        raise ObservationError(NO_DESCRIPTION)
     if len(text) > MAX_DESCRIPTION:
-        raise ObservationError(f"Please keep it under {MAX_DESCRIPTION} characters.")
+        raise ObservationError(LONG_DESCRIPTION)
     if minutes_lost is not None and not 0 <= minutes_lost <= MAX_MINUTES_LOST:
-        raise ObservationError(f"Minutes lost must be between 0 and {MAX_MINUTES_LOST}.")
+        raise ObservationError(MINUTES_RANGE)
     now = now or utcnow()
     observation = Observation(
         area=area,
@@ -177,16 +183,16 @@ def _input_errors(
         errors["area"] = "We do not know that area. Please choose one from the list."
     text = (data.description or "").strip()
     if not text:
-        errors["description"] = "Tell us in a sentence or two what you saw."
+        errors["description"] = NO_DESCRIPTION
     elif len(text) > MAX_DESCRIPTION:
-        errors["description"] = f"Please keep it under {MAX_DESCRIPTION} characters."
+        errors["description"] = LONG_DESCRIPTION
     minutes = None
     try:
         minutes = _minutes(data.minutes_lost)
     except ValueError:
         errors["minutes_lost"] = "Minutes lost is a whole number, like 15."
     if minutes is not None and not 0 <= minutes <= MAX_MINUTES_LOST:
-        errors["minutes_lost"] = f"Minutes lost is between 0 and {MAX_MINUTES_LOST} (a week)."
+        errors["minutes_lost"] = MINUTES_RANGE
     if data.frequency and data.frequency not in FREQUENCY_CODES:
         errors["frequency"] = "Choose one of the options."
     return errors, area, minutes
