@@ -28,7 +28,8 @@ class ObservationForm(FlaskForm):
 
     waste = RadioField("What kind of waste?", validate_choice=False)
     area = RadioField("Where?", validate_choice=False)
-    description = TextAreaField("What did you see?")
+    # `required` lets the browser point at an empty box before anything is sent.
+    description = TextAreaField("What did you see?", render_kw={"required": True})
     # Text, not IntegerField: what the person typed stays in the box when it is refused.
     minutes_lost = StringField("Minutes lost", widget=NumberInput())
     frequency = RadioField("How often?", validate_choice=False)
