@@ -4,18 +4,33 @@ from __future__ import annotations
 
 import fcntl
 import os
+from importlib import metadata, resources
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from kaizen.config import settings_from_environment
 from kaizen.extensions import csrf, db, htmx, login, migrate
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
+
+def resource_dir(name: str) -> Path:
+    """`templates`, `static` or `migrations`: inside the installed package (a wheel), or at
+    the top of the checkout (an editable install, where they live beside the package)."""
+    package = Path(str(resources.files("kaizen")))
+    packaged = package / name
+    return packaged if packaged.is_dir() else package.parent / name
+
+
+def version() -> str:
+    """The installed version of Kaizen."""
+    return metadata.version("kaizen")
+
+
+MIGRATIONS_DIR = resource_dir("migrations")
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -25,13 +40,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         __name__,
         instance_path=config.get("INSTANCE_PATH") or os.environ.get("KAIZEN_INSTANCE_PATH") or None,
         instance_relative_config=True,
-        template_folder=str(PROJECT_ROOT / "templates"),
-        static_folder=str(PROJECT_ROOT / "static"),
+        template_folder=str(resource_dir("templates")),
+        static_folder=str(resource_dir("static")),
     )
     instance_path = Path(app.instance_path)
     instance_path.mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(settings_from_environment(instance_path))
     app.config.from_mapping(config)
+    trust_proxies(app, app.config.get("TRUSTED_PROXIES", 0))
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
@@ -67,6 +83,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if app.config.get("AUTO_MIGRATE"):
         apply_migrations(app)
     return app
+
+
+def trust_proxies(app: Flask, count: int) -> None:
+    """Believe the X-Forwarded-For/-Proto/-Host/-Port/-Prefix headers of `count` proxies, so
+    URLs, secure cookies and client addresses are the ones the person's browser used."""
+    if count > 0:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_port=count, x_prefix=count
+        )
 
 
 @event.listens_for(Engine, "connect")

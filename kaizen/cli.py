@@ -31,6 +31,7 @@ main = FlaskGroup(
     add_version_option=False,
     help="Kaizen: a continuous-improvement tracker for the shop floor.",
 )
+main = click.version_option(package_name="kaizen", prog_name="kaizen")(main)
 
 
 def register_commands(app: Flask) -> None:
@@ -38,6 +39,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(serve_command)
     app.cli.add_command(demo_data_command)
     app.cli.add_command(create_user_command)
+    app.cli.add_command(doctor_command)
 
 
 def database_is_empty() -> bool:
@@ -78,6 +80,18 @@ def demo_data_command(force: bool, if_empty: bool, seed: int) -> None:
         raise click.ClickException(str(error)) from error
     click.echo(summary.describe())
     click.echo(f"Sign in as {DEMO_ADMIN!r} with password {DEMO_PASSWORD!r} (change it!).")
+
+
+@click.command("doctor")
+@with_appcontext
+def doctor_command() -> None:
+    """Check this deployment: database, migrations, secret key, HTTPS, proxies, disk."""
+    from kaizen.doctor import PROBLEM, check_deployment, report
+
+    findings = check_deployment(current_app)
+    click.echo(report(findings))
+    if any(finding.level == PROBLEM for finding in findings):
+        raise SystemExit(1)
 
 
 @click.command("create-user")

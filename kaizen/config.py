@@ -37,6 +37,14 @@ def instance_secret_key(instance_path: Path) -> str:
     return key
 
 
+def _whole_number(name: str, default: str) -> int:
+    """An environment variable that must hold a whole number of 0 or more."""
+    raw = os.environ.get(name, default).strip()
+    if not raw.isdigit():
+        raise ValueError(f"{name} must be a whole number of 0 or more, not {raw!r}.")
+    return int(raw)
+
+
 def settings_from_environment(instance_path: Path) -> dict[str, Any]:
     """Build the Flask config mapping from environment variables."""
     env = os.environ
@@ -48,6 +56,10 @@ def settings_from_environment(instance_path: Path) -> dict[str, Any]:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SECRET_KEY": env.get("SECRET_KEY") or instance_secret_key(instance_path),
         "PORT": int(env.get("PORT", "8000")),
+        # Whether SECRET_KEY came from the environment (every host the same) or was generated.
+        "SECRET_KEY_FROM_ENVIRONMENT": bool(env.get("SECRET_KEY")),
+        # Reverse proxies in front of the app whose X-Forwarded-* headers are believed.
+        "TRUSTED_PROXIES": _whole_number("KAIZEN_TRUSTED_PROXIES", "0"),
         "PUBLIC_BASE_URL": env.get("KAIZEN_PUBLIC_BASE_URL", "").rstrip("/"),
         # Apply pending migrations when the app starts (the embedded SQLite default).
         # At scale operators run `kaizen db upgrade` once per deploy instead.
