@@ -15,6 +15,17 @@ fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 
 
+def _worth_reading(record: logging.LogRecord) -> bool:
+    """Every command starts the app, which checks migrations: say only what changed."""
+    return not str(record.msg).startswith(("Context impl", "Will assume"))
+
+
+_migration_log = logging.getLogger("alembic.runtime.migration")
+# env.py runs again for every command in one process (tests): add the filter once.
+if not any(getattr(f, "__name__", "") == _worth_reading.__name__ for f in _migration_log.filters):
+    _migration_log.addFilter(_worth_reading)
+
+
 def get_engine():
     return current_app.extensions["migrate"].db.engine
 
