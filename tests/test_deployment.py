@@ -7,9 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from flask import Flask
 
-from kaizen import apply_migrations, create_app
+from kaizen import apply_migrations, create_app, version
+from kaizen.cli import main
 from kaizen.doctor import PROBLEM, WARNING, Finding, check_deployment
 from kaizen.extensions import db
 from tests.factories import make_area
@@ -147,3 +149,10 @@ def test_without_a_trusted_proxy_forwarded_headers_are_ignored(tmp_path: Path) -
     html = qr_page(app, FORWARDED)
     assert "kaizen.plant.example" not in html
     assert "http://localhost/observe?area=press-line-3" in html
+
+
+def test_the_command_says_which_version_is_installed() -> None:
+    result = CliRunner().invoke(main, ["--version"])
+    assert result.exit_code == 0
+    assert result.output.strip() == f"kaizen, version {version()}"
+    assert version().count(".") >= 2
