@@ -11,7 +11,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from kaizen.config import settings_from_environment
+from kaizen.config import instance_path_setting, settings_from_environment
 from kaizen.extensions import csrf, db, htmx, login, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -23,7 +23,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     config = config or {}
     app = Flask(
         __name__,
-        instance_path=config.get("INSTANCE_PATH") or os.environ.get("KAIZEN_INSTANCE_PATH") or None,
+        instance_path=instance_path_setting(
+            config.get("INSTANCE_PATH") or os.environ.get("KAIZEN_INSTANCE_PATH")
+        ),
         instance_relative_config=True,
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
