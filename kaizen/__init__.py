@@ -13,7 +13,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from kaizen.config import settings_from_environment
+from kaizen.config import instance_path_setting, settings_from_environment
 from kaizen.extensions import csrf, db, htmx, login, migrate
 
 
@@ -38,7 +38,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     config = config or {}
     app = Flask(
         __name__,
-        instance_path=config.get("INSTANCE_PATH") or os.environ.get("KAIZEN_INSTANCE_PATH") or None,
+        instance_path=instance_path_setting(
+            config.get("INSTANCE_PATH") or os.environ.get("KAIZEN_INSTANCE_PATH")
+        ),
         instance_relative_config=True,
         template_folder=str(resource_dir("templates")),
         static_folder=str(resource_dir("static")),

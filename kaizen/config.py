@@ -20,6 +20,15 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def instance_path_setting(configured: str | None) -> str | None:
+    """The instance folder asked for, made absolute against the working directory.
+
+    Flask accepts only absolute instance paths; None keeps Flask's default (`instance/`
+    beside the `kaizen` package, whatever the working directory).
+    """
+    return os.path.abspath(configured) if configured else None
+
+
 def instance_secret_key(instance_path: Path) -> str:
     """Return the secret key kept in the instance folder, creating it on first use."""
     key_file = instance_path / "secret_key"

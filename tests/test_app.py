@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from kaizen import create_app
+from kaizen import PROJECT_ROOT, create_app
 from kaizen.config import instance_secret_key, normalise_database_url
 from kaizen.models import BoardColumn, Outcome, Waste, utcnow
 from tests.factories import make_area, make_improvement, make_observation
@@ -64,6 +64,32 @@ def test_default_database_is_sqlite_in_the_instance_folder(
     app = create_app({"INSTANCE_PATH": str(tmp_path), "AUTO_MIGRATE": False})
     assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'kaizen.db'}"
     assert app.config["SECRET_KEY"] == (tmp_path / "secret_key").read_text()
+
+
+def test_a_relative_instance_path_is_resolved_against_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("KAIZEN_INSTANCE_PATH", "var/kaizen")
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    app = create_app({"AUTO_MIGRATE": False})
+    instance = tmp_path / "var" / "kaizen"
+    assert app.instance_path == str(instance)
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{instance / 'kaizen.db'}"
+    assert (instance / "secret_key").exists()
+
+
+def test_without_a_setting_the_instance_folder_sits_beside_the_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Flask's default, whatever the working directory: <the kaizen package's parent>/instance.
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("KAIZEN_INSTANCE_PATH", raising=False)
+    monkeypatch.setenv("SECRET_KEY", "x")
+    monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    app = create_app({"AUTO_MIGRATE": False})
+    assert app.instance_path == str(PROJECT_ROOT / "instance")
 
 
 def test_a_new_sqlite_database_is_migrated_on_start_with_wal_and_foreign_keys(

@@ -28,6 +28,7 @@ from kaizen.services.board import board_token, build_board
 from kaizen.services.flow import percentile
 from kaizen.services.months import Month
 from kaizen.services.moves import move_card
+from kaizen.services.teams import save_team_settings
 from tests.conftest import SignIn
 from tests.factories import (
     make_area,
@@ -268,6 +269,51 @@ def test_a_reorder_a_new_card_an_observation_and_a_limit_change_the_token(
     tokens.append(board_token(session, utcnow(), team.slug))
 
     assert len(set(tokens)) == len(tokens)
+
+
+def test_changing_the_cycle_start_column_changes_the_token(session: Session) -> None:
+    # Ages count from the start column, so every open board must redraw.
+    team = make_team(session)
+    make_improvement(session, team=team, board_column=DO)
+    session.commit()
+    before = board_token(session, utcnow(), team.slug)
+    plant_before = board_token(session, utcnow())
+
+    save_team_settings(session, team, limits={}, cycle_start_column=DO)
+
+    assert board_token(session, utcnow(), team.slug) != before
+    assert board_token(session, utcnow()) != plant_before
+
+
+def test_renaming_a_team_an_area_or_a_card_owner_changes_the_token(session: Session) -> None:
+    team = make_team(session)
+    area = make_area(session, team=None)  # another team's area, named on this team's card
+    owner = make_user(session)
+    make_improvement(session, team=team, area=area, owner=owner, board_column=DO)
+    session.commit()
+    tokens = [board_token(session, utcnow(), team.slug)]
+
+    for row, field in ((team, "name"), (area, "name"), (owner, "display_name")):
+        setattr(row, field, f"Renamed {field}")
+        session.commit()
+        tokens.append(board_token(session, utcnow(), team.slug))
+
+    assert len(set(tokens)) == len(tokens)
+
+
+def test_renaming_someone_who_owns_no_card_on_the_board_leaves_the_token_alone(
+    session: Session,
+) -> None:
+    team = make_team(session)
+    make_improvement(session, team=team, board_column=DO)
+    bystander = make_user(session)
+    session.commit()
+    before = board_token(session, utcnow(), team.slug)
+
+    bystander.display_name = "Someone else"
+    session.commit()
+
+    assert board_token(session, utcnow(), team.slug) == before
 
 
 def test_another_teams_move_leaves_a_team_boards_token_alone(session: Session) -> None:

@@ -54,7 +54,7 @@ def _flows(count: int) -> list[CardFlow]:
     return card_flows(logs, NOW)
 
 
-def _open_flows(count: int) -> list[CardFlow]:
+def _open_flows(count: int, blocked: bool = True) -> list[CardFlow]:
     logs = [
         CardLog(
             id=n + 1,
@@ -64,7 +64,7 @@ def _open_flows(count: int) -> list[CardFlow]:
                 Move(datetime(2026, 3, 2 + n), BoardColumn.IDEAS, BoardColumn.DO),
             ),
             column=BoardColumn.DO,
-            blocked=n == 0,
+            blocked=blocked and n == 0,
         )
         for n in range(count)
     ]
@@ -201,17 +201,66 @@ def test_equal_percentiles_share_one_label() -> None:
     assert "50/85/95%: 1.0 days" in labels
 
 
+def marked_titles(root: ET.Element, prefix: str) -> list[str]:
+    """The titles that sit beside a drawn mark (a `<use>` or `<path>`) in groups `prefix*`."""
+    found = []
+    for group in root.iter(f"{SVG}g"):
+        if not group.get("id", "").startswith(prefix):
+            continue
+        for wrapper in group.iter(f"{SVG}g"):
+            children = list(wrapper)
+            if (
+                len(children) == 2
+                and children[0].tag == f"{SVG}title"
+                and children[1].tag in (f"{SVG}use", f"{SVG}path")
+            ):
+                found.append(children[0].text or "")
+    return found
+
+
 def test_each_dot_of_the_cycle_time_chart_names_its_card() -> None:
     root = parse(charts.render(cycle(3)))
-    marks = [t for t in titles(root) if t.startswith("Card ")]
+    marks = marked_titles(root, "cycle-")
     assert sorted(m.split(" — ")[0] for m in marks) == ["Card 1", "Card 2", "Card 3"]
     assert "Card 2 — 2.0 days, finished 4 Mar 2026" in marks
 
 
+@pytest.mark.parametrize("count", [2, 9, 27, 60])
+def test_every_dot_of_the_cycle_time_chart_has_its_own_title_when_wastes_repeat(
+    count: int,
+) -> None:
+    # Eight wastes: from nine cards on, several dots share one scatter (one SVG group).
+    marks = marked_titles(parse(charts.render(cycle(count))), "cycle-")
+    assert sorted(m.split(" — ")[0] for m in marks) == sorted(f"Card {n + 1}" for n in range(count))
+
+
 def test_each_dot_of_the_aging_chart_names_its_card_and_says_if_it_is_blocked() -> None:
-    marks = [t for t in titles(parse(charts.render(aging(2)))) if t.startswith("Open card")]
+    marks = marked_titles(parse(charts.render(aging(2))), "aging-")
     assert len(marks) == 2
     assert any(m.endswith("(blocked)") for m in marks)
+
+
+@pytest.mark.parametrize("blocked", [True, False], ids=["one-blocked", "none-blocked"])
+@pytest.mark.parametrize("count", [5, 27])
+def test_every_dot_of_the_aging_chart_has_its_own_title(count: int, blocked: bool) -> None:
+    finished = _flows(5)
+    pct = percentiles([f.cycle_days for f in finished if f.cycle_days is not None])
+    cards = aging_wip(_open_flows(count, blocked=blocked))
+    marks = marked_titles(parse(charts.render(charts.aging_chart(cards, pct))), "aging-")
+    assert sorted(m.split(" — ")[0] for m in marks) == sorted(
+        f"Open card {n + 1}" for n in range(count)
+    )
+
+
+@pytest.mark.parametrize("count", [1, 6, 27])
+def test_every_dot_of_the_before_after_chart_has_its_own_title(count: int) -> None:
+    root = parse(charts.render(before_after(count)))
+    befores = marked_titles(root, "before")
+    afters = marked_titles(root, "after")
+    assert all(" — before: " in m for m in befores)
+    assert all(" — after: " in m for m in afters)
+    assert len(befores) == count
+    assert len(afters) == count - 1  # the first countermeasure is too early for an after
 
 
 def test_working_days_are_named_on_the_axis() -> None:
@@ -224,3 +273,11 @@ def test_working_days_are_named_on_the_axis() -> None:
 def test_a_chart_can_be_drawn_as_png() -> None:
     png = charts.render(throughput(4), "png")
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_titles_that_do_not_match_the_marks_are_refused_rather_than_dropped() -> None:
+    chart = cycle(3)
+    gid = next(iter(chart.titles))
+    chart.titles[gid] = [*chart.titles[gid], "A dot that was never drawn"]
+    with pytest.raises(ValueError, match="marks"):
+        charts.render(chart)

@@ -9,6 +9,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from kaizen.models import BoardColumn, CardMove, Improvement, Outcome, Reflection, Waste
+from kaizen.services import learning
 from kaizen.services.learning import LessonFilters, find_lessons, stem, suggest_similar
 from tests.conftest import SignIn
 from tests.factories import make_area, make_improvement, make_team, make_user
@@ -142,6 +143,47 @@ def test_lessons_of_the_month_show_only_that_months_reflections(
     assert "May lesson" in page and "June lesson" not in page
 
 
+def five_reflections_with_a_hub_limit_of_three(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(learning, "HUB_LIMIT", 3)
+    for n in range(5):
+        make_finished(
+            session,
+            f"Lesson {n + 1}",
+            Outcome.ADOPTED,
+            learnt="forklift" if n < 2 else "press",
+            written_at=datetime(2026, 5, 3 + n),
+        )
+    session.commit()
+
+
+def test_the_hub_says_when_it_shows_only_the_newest_reflections(
+    client: FlaskClient, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    five_reflections_with_a_hub_limit_of_three(session, monkeypatch)
+    page = client.get("/learning").get_data(as_text=True)
+    assert "Showing the newest 3 of 5 reflections — search or filter to narrow them." in page
+    assert "Lesson 5" in page and "Lesson 1" not in page
+
+
+def test_a_narrowed_search_within_the_limit_shows_no_notice(
+    client: FlaskClient, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    five_reflections_with_a_hub_limit_of_three(session, monkeypatch)
+    page = client.get("/learning?q=forklift").get_data(as_text=True)
+    assert "Showing the newest" not in page
+    assert "2 reflections" in page
+
+
+def test_the_lessons_sheet_of_a_month_is_never_cut_short(
+    client: FlaskClient, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    five_reflections_with_a_hub_limit_of_three(session, monkeypatch)
+    page = client.get("/learning/lessons/2026-05").get_data(as_text=True)
+    assert all(f"Lesson {n}" in page for n in range(1, 6))
+
+
 def test_an_empty_month_of_lessons_is_a_friendly_page(client: FlaskClient) -> None:
     response = client.get("/learning/lessons/2026-01")
     assert response.status_code == 200
@@ -178,6 +220,23 @@ def test_tried_elsewhere_finds_an_earlier_card_from_a_paraphrased_title(session:
     assert suggestions[0].outcome is Outcome.NOT_ADOPTED
     assert {"forklifts", "waits", "coils"} <= set(suggestions[0].shared_words)
     assert all(s.title != "Colour-coded paint hoses" for s in suggestions)
+
+
+def test_tried_elsewhere_reads_all_three_answers(session: Session) -> None:
+    # The shared words are only in "What would we do differently next time?".
+    seeded = make_finished(
+        session,
+        "Faster changeover",
+        Outcome.NOT_ADOPTED,
+        learnt="It took longer than planned.",
+        do_differently="Stage the hydraulic clamps before the die swap.",
+    )
+    session.commit()
+
+    suggestions = suggest_similar(session, "Hydraulic clamps missing at die swap")
+
+    assert [s.improvement_id for s in suggestions] == [seeded.id]
+    assert {"hydraulic", "clamps", "swap"} <= set(suggestions[0].shared_words)
 
 
 def test_tried_elsewhere_stays_quiet_for_unrelated_words(session: Session) -> None:

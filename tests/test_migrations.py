@@ -51,6 +51,19 @@ def app_for(url: str, tmp_path: Path) -> Flask:
     return create_app(app_config(url, tmp_path))
 
 
+def triggers() -> list[tuple[str, str]]:
+    """(trigger, table) of every trigger the database holds: the inspector does not list them."""
+    if db.engine.dialect.name == "sqlite":
+        query = "SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger'"
+    else:
+        query = (
+            "SELECT t.tgname, c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "WHERE NOT t.tgisinternal"
+        )
+    with db.engine.connect() as connection:
+        return sorted((str(name), str(table)) for name, table in connection.execute(text(query)))
+
+
 def schema_snapshot(app: Flask) -> dict[str, Any]:
     """Everything about the schema that matters: columns, keys, indexes and constraints."""
     with app.app_context():
@@ -82,6 +95,7 @@ def schema_snapshot(app: Flask) -> dict[str, Any]:
                 ),
                 "checks": sorted(c["name"] for c in inspector.get_check_constraints(table)),
             }
+        snapshot["triggers"] = triggers()
         db.engine.dispose()
     return snapshot
 
@@ -101,6 +115,7 @@ def test_a_database_built_by_migrations_equals_one_built_from_the_models(
     assert {"observation", "improvement", "card_move", "root_cause", "reflection"} <= set(
         migrated_schema
     )
+    assert {table for _, table in migrated_schema["triggers"]} == {"card_move"}
 
 
 def test_migrations_leave_nothing_for_autogenerate_to_add(

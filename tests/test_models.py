@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -167,6 +167,51 @@ def test_card_moves_are_append_only(session: Session) -> None:
     with pytest.raises(AppendOnlyError):
         session.delete(card.moves[0])
         session.flush()
+
+
+def test_the_database_refuses_to_change_a_logged_move_even_in_raw_sql(session: Session) -> None:
+    card = make_improvement(session)
+    session.commit()
+    assert_refused(
+        session, "UPDATE card_move SET reason = 'rewritten' WHERE improvement_id = :id", id=card.id
+    )
+    assert_refused(session, "UPDATE card_move SET to_column = 'done'")
+
+
+def test_a_bulk_orm_update_of_the_move_log_is_refused_by_the_database(session: Session) -> None:
+    make_improvement(session)
+    session.commit()
+    with pytest.raises(IntegrityError), session.begin_nested():
+        session.execute(update(CardMove).values(reason="rewritten"))
+
+
+def test_the_database_refuses_to_delete_a_logged_move(session: Session) -> None:
+    card = make_improvement(session)
+    session.commit()
+    assert_refused(session, "DELETE FROM card_move WHERE improvement_id = :id", id=card.id)
+    assert_refused(session, "DELETE FROM card_move")
+    with pytest.raises(IntegrityError), session.begin_nested():
+        session.execute(delete(CardMove))
+    assert session.scalar(select(func.count(CardMove.id))) == 1
+
+
+def test_deleting_a_card_or_an_account_never_reaches_into_the_move_log(session: Session) -> None:
+    # The foreign keys RESTRICT instead of cascading or setting NULL, so the log stays whole.
+    mover = make_user(session)
+    card = make_improvement(session)
+    session.add(
+        CardMove(
+            improvement=card,
+            from_column=BoardColumn.IDEAS,
+            to_column=BoardColumn.PLAN,
+            moved_by=mover,
+        )
+    )
+    session.commit()
+    assert_refused(session, "DELETE FROM improvement WHERE id = :id", id=card.id)
+    assert_refused(session, "DELETE FROM user_account WHERE id = :id", id=mover.id)
+    moves = session.execute(select(CardMove.improvement_id, CardMove.moved_by_id)).all()
+    assert sorted(moves, key=str) == sorted([(card.id, None), (card.id, mover.id)], key=str)
 
 
 def test_a_card_move_must_change_column(session: Session) -> None:

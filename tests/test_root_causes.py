@@ -460,6 +460,16 @@ def test_kiosk_tablets_and_ordinary_words_are_not_taken_for_names(session: Sessi
     assert service.blame_matches("Because Will skipped the check", names) == ["Will"]
 
 
+def test_a_lower_case_username_fires_only_where_it_is_written_as_a_name(session: Session) -> None:
+    make_user(session, username="will", display_name="Wilhelm Brandt")
+    make_user(session, username="jdijk", display_name="Jan van Dijk")
+    names = service.person_names(session)
+    assert service.blame_matches("We will mark the racks", names) == []
+    assert service.blame_matches("The van was late with the coils", names) == []
+    assert service.blame_matches("Because Will skipped the check", names) == ["Will"]
+    assert service.blame_matches("Because Dijk skipped the check", names) == ["Dijk"]
+
+
 def test_the_ladder_does_not_print_because_twice() -> None:
     assert service.without_because("Because the light is hidden.") == "The light is hidden."
     assert service.without_because("because… the rack moved") == "The rack moved"

@@ -37,11 +37,11 @@ def hub() -> Response:
         start=month.start if month else None,
         end=month.end if month else None,
     )
-    lessons = service.find_lessons(db.session, filters)
+    found = service.list_lessons(db.session, filters)
     teams, areas = service.filter_choices(db.session)
     this_month = Month.of(utcnow())
     context = {
-        "lessons": lessons,
+        "found": found,
         "filters": filters,
         "month": month.code if month else "",
         "outcomes": list(Outcome),

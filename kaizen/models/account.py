@@ -34,6 +34,9 @@ class User(UserMixin, Model):
     area_id: Mapped[int | None] = mapped_column(ForeignKey("area.id", ondelete="RESTRICT"))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Last change to the row; the board's poll token watches it (a card owner's name).
+    # Rows from before migration 0002 hold NULL until they are first changed.
+    updated_at: Mapped[datetime | None] = mapped_column(default=utcnow, onupdate=utcnow)
 
     team: Mapped[Team | None] = relationship(back_populates="members")
     area: Mapped[Area | None] = relationship()

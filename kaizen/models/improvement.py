@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (
+    DDL,
     CheckConstraint,
     Column,
     ForeignKey,
@@ -116,8 +117,11 @@ class Improvement(Model):
 class CardMove(Model):
     """One move of a card between columns: the single source of truth for flow metrics.
 
-    Append-only: the ORM refuses to update or delete a move. The creation of a card is
-    logged as a move with no `from_column`.
+    Append-only where it is stored: database triggers refuse any UPDATE or DELETE of a
+    row (on SQLite and PostgreSQL), the foreign keys refuse to delete a card or an account
+    that has logged moves rather than cascade into the log, and the ORM refuses too, with
+    a clearer error, before the database is asked. The creation of a card is logged as a
+    move with no `from_column`.
     """
 
     __tablename__ = "card_move"
@@ -129,12 +133,14 @@ class CardMove(Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    improvement_id: Mapped[int] = mapped_column(ForeignKey("improvement.id", ondelete="CASCADE"))
+    # RESTRICT, never CASCADE or SET NULL: deleting a card or an account must not reach
+    # into the log (every card has its creation move, so cards are never deleted).
+    improvement_id: Mapped[int] = mapped_column(ForeignKey("improvement.id", ondelete="RESTRICT"))
     from_column: Mapped[BoardColumn | None] = mapped_column(enum_type(BoardColumn, "from_column"))
     to_column: Mapped[BoardColumn] = mapped_column(enum_type(BoardColumn, "to_column"))
     moved_at: Mapped[datetime] = mapped_column(default=utcnow)
     moved_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user_account.id", ondelete="SET NULL")
+        ForeignKey("user_account.id", ondelete="RESTRICT")
     )
     # Why a soft WIP limit was passed, when it was.
     reason: Mapped[str | None] = mapped_column(Text)
@@ -164,6 +170,38 @@ class BlockPeriod(Model):
 
     improvement: Mapped[Improvement] = relationship(back_populates="block_periods")
     blocked_by: Mapped[User | None] = relationship()
+
+
+# The same statements are in migration 0002; tests build the schema with create_all, so the
+# table carries them too. SQLite's RAISE(ABORT) and PostgreSQL's restrict_violation both
+# reach Python as an IntegrityError.
+APPEND_ONLY_DDL: dict[str, tuple[str, ...]] = {
+    "sqlite": (
+        "CREATE TRIGGER card_move_no_update BEFORE UPDATE ON card_move BEGIN "
+        "SELECT RAISE(ABORT, 'card_move is append-only: a logged move is never changed'); END",
+        "CREATE TRIGGER card_move_no_delete BEFORE DELETE ON card_move BEGIN "
+        "SELECT RAISE(ABORT, 'card_move is append-only: a logged move is never deleted'); END",
+    ),
+    "postgresql": (
+        "CREATE OR REPLACE FUNCTION card_move_append_only() RETURNS trigger "
+        "LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION "
+        "'card_move is append-only: a logged move is never changed or deleted' "
+        "USING ERRCODE = 'restrict_violation'; END $$",
+        "CREATE TRIGGER card_move_append_only BEFORE UPDATE OR DELETE ON card_move "
+        "FOR EACH ROW EXECUTE FUNCTION card_move_append_only()",
+    ),
+}
+for _dialect, _statements in APPEND_ONLY_DDL.items():
+    for _statement in _statements:
+        event.listen(
+            CardMove.__table__, "after_create", DDL(_statement).execute_if(dialect=_dialect)
+        )
+# Dropping the table drops its triggers; the PostgreSQL function stands alone.
+event.listen(
+    CardMove.__table__,
+    "after_drop",
+    DDL("DROP FUNCTION IF EXISTS card_move_append_only()").execute_if(dialect="postgresql"),
+)
 
 
 class AppendOnlyError(RuntimeError):

@@ -32,6 +32,9 @@ class Team(Model):
         enum_type(BoardColumn, "cycle_start_column"), default=BoardColumn.PLAN
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Last change to the row; the board's poll token watches it (names, start column).
+    # Rows from before migration 0002 hold NULL until they are first changed.
+    updated_at: Mapped[datetime | None] = mapped_column(default=utcnow, onupdate=utcnow)
 
     areas: Mapped[list[Area]] = relationship(back_populates="team", order_by="Area.name")
     column_limits: Mapped[list[ColumnLimit]] = relationship(
@@ -55,6 +58,9 @@ class Area(Model):
     kind: Mapped[str] = mapped_column(String(30), default="workstation")
     team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Last change to the row; the board's poll token watches it (names, start column).
+    # Rows from before migration 0002 hold NULL until they are first changed.
+    updated_at: Mapped[datetime | None] = mapped_column(default=utcnow, onupdate=utcnow)
 
     team: Mapped[Team | None] = relationship(back_populates="areas")
 

@@ -27,6 +27,7 @@ from kaizen.models import (
     Outcome,
     RootCause,
     Team,
+    User,
     Waste,
     WipMode,
     observation_improvement,
@@ -374,7 +375,9 @@ def board_token(session: DbSession, now: datetime, team_slug: str | None = None)
 
     It changes when a card is added, removed, moved, reordered or edited (every card edit
     bumps its version), when links to observations or five-whys records change, when a
-    WIP limit changes, when an observation is reported, and at midnight (ages grow).
+    WIP limit changes, when an observation is reported, when a shown team changes (its
+    name, or its cycle start column, which moves every age), when an area or a card
+    owner shown on the board changes (a rename), and at midnight (ages grow).
     """
     teams = select(Team.id)
     if team_slug is not None:
@@ -392,6 +395,10 @@ def board_token(session: DbSession, now: datetime, team_slug: str | None = None)
     )
     hard = case((ColumnLimit.mode == WipMode.HARD, 1), else_=0)
     limits_of_teams = ColumnLimit.team_id.in_(teams)
+    shown_areas = or_(
+        Area.id.in_(select(Improvement.area_id).where(in_teams)), Area.team_id.in_(teams)
+    )
+    owners = User.id.in_(select(Improvement.owner_id).where(in_teams))
     observations = _observation_scope(
         select(func.count(Observation.id)).where(Observation.observed_at >= Month.of(now).start),
         team_slug,
@@ -410,6 +417,9 @@ def board_token(session: DbSession, now: datetime, team_slug: str | None = None)
             scalar(select(func.sum(hard * weight)).where(limits_of_teams)),
             scalar(observations),
             scalar(select(func.count(Team.id))),
+            scalar(select(func.max(Team.updated_at)).where(Team.id.in_(teams))),
+            scalar(select(func.max(Area.updated_at)).where(shown_areas)),
+            scalar(select(func.max(User.updated_at)).where(owners)),
         ).where(in_teams)
     ).one()
     fingerprint = repr((tuple(row), now.date().isoformat(), team_slug))

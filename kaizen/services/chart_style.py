@@ -111,8 +111,35 @@ class Chart:
 # --------------------------------------------------------------------------------------
 
 
+def _marks(group: ET.Element) -> list[tuple[ET.Element, ET.Element]]:
+    """Each drawn mark of a group with its parent, in drawing order (definitions skipped).
+
+    matplotlib writes a scatter as one group: a shared marker in `<defs>`, then either one
+    clipped `<g>` of `<use>` elements (every dot styled alike) or one clipped `<g>` per dot
+    (dots styled apart), or plain `<path>` elements. A mark is any `<use>` or `<path>`
+    outside `<defs>`, however deep.
+    """
+    found: list[tuple[ET.Element, ET.Element]] = []
+
+    def walk(parent: ET.Element) -> None:
+        for child in parent:
+            if child.tag == f"{{{SVG_NS}}}defs":
+                continue
+            if child.tag in (f"{{{SVG_NS}}}use", f"{{{SVG_NS}}}path"):
+                found.append((parent, child))
+            else:
+                walk(child)
+
+    walk(group)
+    return found
+
+
 def _add_titles(svg: bytes, description: str, titles: dict[str, list[str]]) -> bytes:
-    """Give the SVG a <title>, and each mark of the named groups a <title> of its own."""
+    """Give the SVG a <title>, and each mark of the named groups a <title> of its own.
+
+    A group whose marks do not match its titles in number is a bug in the chart's code,
+    so it raises rather than leave dots without a name.
+    """
     root = ET.fromstring(svg)
     heading = ET.Element(f"{{{SVG_NS}}}title")
     heading.text = description
@@ -122,20 +149,17 @@ def _add_titles(svg: bytes, description: str, titles: dict[str, list[str]]) -> b
     for gid, texts in titles.items():
         group = groups.get(gid)
         if group is None:
-            continue
-        marks = [child for child in group if child.tag != f"{{{SVG_NS}}}defs"]
+            raise ValueError(f"chart has titles for {gid!r} but no such group")
+        marks = _marks(group)
         if len(marks) != len(texts):
-            continue
-        for mark, text in zip(marks, texts, strict=True):
+            raise ValueError(f"{gid!r} has {len(marks)} marks but {len(texts)} titles")
+        for (parent, mark), text in zip(marks, texts, strict=True):
             title = ET.Element(f"{{{SVG_NS}}}title")
             title.text = text
-            if mark.tag == f"{{{SVG_NS}}}g":
-                mark.insert(0, title)
-            else:
-                wrapper = ET.Element(f"{{{SVG_NS}}}g")
-                wrapper.append(title)
-                wrapper.append(mark)
-                group[list(group).index(mark)] = wrapper
+            wrapper = ET.Element(f"{{{SVG_NS}}}g")
+            wrapper.append(title)
+            parent[list(parent).index(mark)] = wrapper
+            wrapper.append(mark)
     body = ET.tostring(root, encoding="unicode")
     return ('<?xml version="1.0" encoding="utf-8" standalone="no"?>\n' + body).encode()
 

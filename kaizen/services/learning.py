@@ -8,8 +8,9 @@ import re
 from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from kaizen.models import (
@@ -60,20 +61,25 @@ class LessonFilters:
     end: datetime | None = None
 
 
-def find_lessons(session: DbSession, filters: LessonFilters, limit: int = 200) -> list[LessonRow]:
-    """Reflections newest first, narrowed by words in any answer (or the title) and filters."""
-    query = (
-        select(Reflection)
-        .join(Improvement, Improvement.id == Reflection.improvement_id)
-        .options(
-            selectinload(Reflection.author),
-            selectinload(Reflection.improvement).selectinload(Improvement.area),
-            selectinload(Reflection.improvement).selectinload(Improvement.team),
-            selectinload(Reflection.improvement).selectinload(Improvement.root_causes),
-        )
-        .order_by(Reflection.created_at.desc(), Reflection.id.desc())
-        .limit(limit)
-    )
+# The hub shows at most this many reflections, newest first, and says so when there are more.
+HUB_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class LessonList:
+    """The reflections the hub shows, and how many matched in all."""
+
+    rows: list[LessonRow]
+    total: int
+
+    @property
+    def truncated(self) -> bool:
+        """More reflections matched than are shown: the page asks to narrow the search."""
+        return self.total > len(self.rows)
+
+
+def _narrowed(query: Select[Any], filters: LessonFilters) -> Select[Any]:
+    """A reflection query (joined to its card) narrowed by the words and filters."""
     for word in filters.text.split():
         like = f"%{word.lower()}%"
         query = query.where(
@@ -96,6 +102,38 @@ def find_lessons(session: DbSession, filters: LessonFilters, limit: int = 200) -
         query = query.where(Reflection.created_at >= filters.start)
     if filters.end is not None:
         query = query.where(Reflection.created_at < filters.end)
+    return query
+
+
+def list_lessons(session: DbSession, filters: LessonFilters) -> LessonList:
+    """The hub's reflections: the newest HUB_LIMIT that match, and how many match in all."""
+    rows = find_lessons(session, filters, limit=HUB_LIMIT)
+    total = len(rows)
+    if total == HUB_LIMIT:  # only then can there be more
+        counted = select(func.count(Reflection.id)).join(
+            Improvement, Improvement.id == Reflection.improvement_id
+        )
+        total = session.scalar(_narrowed(counted, filters)) or 0
+    return LessonList(rows=rows, total=total)
+
+
+def find_lessons(
+    session: DbSession, filters: LessonFilters, limit: int | None = None
+) -> list[LessonRow]:
+    """Reflections newest first (all of them, or the newest `limit`), narrowed by filters."""
+    query = (
+        select(Reflection)
+        .join(Improvement, Improvement.id == Reflection.improvement_id)
+        .options(
+            selectinload(Reflection.author),
+            selectinload(Reflection.improvement).selectinload(Improvement.area),
+            selectinload(Reflection.improvement).selectinload(Improvement.team),
+            selectinload(Reflection.improvement).selectinload(Improvement.root_causes),
+        )
+        .order_by(Reflection.created_at.desc(), Reflection.id.desc())
+        .limit(limit)
+    )
+    query = _narrowed(query, filters)
     reflections = session.scalars(query).all()
     done = first_done_at(session, [r.improvement_id for r in reflections])
     rows = []
@@ -218,7 +256,8 @@ def suggest_similar(
         if card.id == exclude_improvement_id or card.reflection is None:
             continue
         r = card.reflection
-        body = " ".join([card.title, card.problem, card.countermeasure, r.learnt, r.take_forward])
+        answers = [r.learnt, r.take_forward, r.do_differently]
+        body = " ".join([card.title, card.problem, card.countermeasure, *answers])
         documents.append(
             (
                 Suggestion("reflection", card.id, None, card.title, card.outcome,

@@ -122,13 +122,23 @@ NOT_NAMES = frozenset(
 )
 
 
+def _as_name(word: str) -> str:
+    """A word capitalised the way a name is written in a sentence: "will" -> "Will"."""
+    return word[:1].upper() + word[1:]
+
+
 def person_names(session: DbSession) -> list[str]:
-    """Names of people's accounts (not kiosk tablets), for spotting a person blamed by name."""
+    """Names of people's accounts (not kiosk tablets), for spotting a person blamed by name.
+
+    The username and each word of the display name count, each capitalised as a name
+    ("will" -> "Will", "van" -> "Van"), so a lower-case account name never fires on the
+    ordinary word it spells ("we will mark the racks").
+    """
     names: set[str] = set()
     rows = session.execute(select(User.username, User.display_name).where(User.role != Role.KIOSK))
     for username, display_name in rows:
-        names.add(username)
-        names.update(display_name.split())
+        names.add(_as_name(username))
+        names.update(_as_name(word) for word in display_name.split())
     return sorted(n for n in names if len(n) >= 3 and n.lower() not in NOT_NAMES)
 
 
