@@ -9,7 +9,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from kaizen import PROJECT_ROOT, create_app
+import kaizen
+from kaizen import create_app
 from kaizen.config import instance_secret_key, normalise_database_url
 from kaizen.models import BoardColumn, Outcome, Waste, utcnow
 from tests.factories import make_area, make_improvement, make_observation
@@ -89,7 +90,7 @@ def test_without_a_setting_the_instance_folder_sits_beside_the_package(
     monkeypatch.setenv("SECRET_KEY", "x")
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
     app = create_app({"AUTO_MIGRATE": False})
-    assert app.instance_path == str(PROJECT_ROOT / "instance")
+    assert app.instance_path == str(Path(kaizen.__file__).resolve().parent.parent / "instance")
 
 
 def test_a_new_sqlite_database_is_migrated_on_start_with_wal_and_foreign_keys(
