@@ -25,6 +25,7 @@ from kaizen.models import (
     Outcome,
     Team,
     Waste,
+    restamp_cards,
 )
 from kaizen.services import DbSession
 
@@ -250,5 +251,7 @@ def write_bench_data(
         )
     writer.flush()
     summary.observations = size.observations
+    # Bulk rows skip the session's bookkeeping: stamp start and finish from the log, set-based.
+    restamp_cards(session)
     session.commit()
     return summary

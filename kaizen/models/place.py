@@ -32,6 +32,9 @@ class Team(Model):
         enum_type(BoardColumn, "cycle_start_column"), default=BoardColumn.PLAN
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Bumped in the same transaction as every change this team's board shows
+    # (kaizen.models.derived), so an open board's poll reads one row by key.
+    board_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     areas: Mapped[list[Area]] = relationship(back_populates="team", order_by="Area.name")
     column_limits: Mapped[list[ColumnLimit]] = relationship(
