@@ -64,7 +64,10 @@ def restamp_cards(
         )
         .scalar_subquery()
     )
-    statement = update(_cards).values(started_at=started, finished_at=finished)
+    # updated_at keeps its value: a derived stamp is not an edit of the card.
+    statement = update(_cards).values(
+        started_at=started, finished_at=finished, updated_at=_cards.c.updated_at
+    )
     if ids is not None:
         statement = statement.where(_cards.c.id.in_(ids))
     session.execute(statement, execution_options={"synchronize_session": False})
