@@ -40,6 +40,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(demo_data_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(doctor_command)
+    app.cli.add_command(bench_data_command)
+    app.cli.add_command(bench_command)
 
 
 def database_is_empty() -> bool:
@@ -92,6 +94,45 @@ def doctor_command() -> None:
     click.echo(report(findings))
     if any(finding.level == PROBLEM for finding in findings):
         raise SystemExit(1)
+
+
+@click.command("bench-data")
+@click.option(
+    "--preset",
+    type=click.Choice(["team500", "history10x", "plant", "tiny"]),
+    required=True,
+    help="team500: one team, 500 open + 1,500 finished cards, 30,000 observations; "
+    "history10x: the same + 13,500 older finished cards; plant: 20 teams x 250 open cards.",
+)
+@click.option("--seed", default=11, show_default=True, help="Seed for the deterministic plant.")
+@with_appcontext
+def bench_data_command(preset: str, seed: int) -> None:
+    """Write a synthetic plant for benchmarks into an empty database."""
+    from kaizen.bench.data import BenchDataError, write_bench_data
+    from kaizen.models import utcnow
+
+    try:
+        summary = write_bench_data(db.session, preset, utcnow(), seed)
+    except BenchDataError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
+    click.echo(summary.describe())
+
+
+@click.command("bench")
+@click.option("--quick", is_flag=True, help="Tiny data and short runs: proves the harness works.")
+@click.option(
+    "--database",
+    "database_url",
+    help="A scratch database to use (it is EMPTIED for each preset); default: a temporary SQLite.",
+)
+@click.option("--seed", default=11, show_default=True, help="Seed for the synthetic plant.")
+def bench_command(quick: bool, database_url: str | None, seed: int) -> None:
+    """Serve Kaizen and a hello world with gunicorn and print the figures of issue 11."""
+    from kaizen.bench.run import run_bench, table
+
+    figures = run_bench(database_url, quick, seed, lambda line: click.echo(line, err=True))
+    click.echo(table(figures))
 
 
 @click.command("create-user")

@@ -1,6 +1,7 @@
 """The data model (PRODUCT.md section 4), one module per domain."""
 
 from kaizen.models.account import ApiToken, User
+from kaizen.models.derived import restamp_cards, touch_boards
 from kaizen.models.improvement import (
     AppendOnlyError,
     BlockPeriod,
@@ -52,7 +53,9 @@ __all__ = [
     "WhyStep",
     "WipMode",
     "observation_improvement",
+    "restamp_cards",
     "root_cause_improvement",
     "root_cause_observation",
+    "touch_boards",
     "utcnow",
 ]

@@ -36,6 +36,8 @@ observation_improvement = Table(
     db.metadata,
     Column("observation_id", ForeignKey("observation.id", ondelete="CASCADE"), primary_key=True),
     Column("improvement_id", ForeignKey("improvement.id", ondelete="CASCADE"), primary_key=True),
+    # The board counts a card's links: look them up by card, not only by observation.
+    Index("ix_observation_improvement_improvement_id", "improvement_id"),
 )
 
 
@@ -89,6 +91,11 @@ class Improvement(Model):
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
     )
+    # Derived from the move log (docs/metrics.md) and kept in step with it in the same flush
+    # (kaizen.models.derived), so the board needs no history to show ages and percentiles:
+    # first arrival in the team's cycle start column or later, and first arrival in Done.
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -130,6 +137,8 @@ class CardMove(Model):
             "from_column IS NULL OR from_column <> to_column", name="moves_between_columns"
         ),
         Index("ix_card_move_improvement_moved_at", "improvement_id", "moved_at"),
+        # The board's Done window: recent arrivals in Done, without reading older history.
+        Index("ix_card_move_to_column_moved_at", "to_column", "moved_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -35,6 +35,9 @@ class Team(Model):
     # Last change to the row; the board's poll token watches it (names, start column).
     # Rows from before migration 0002 hold NULL until they are first changed.
     updated_at: Mapped[datetime | None] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Bumped in the same transaction as every change this team's board shows
+    # (kaizen.models.derived), so an open board's poll reads one row by key.
+    board_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     areas: Mapped[list[Area]] = relationship(back_populates="team", order_by="Area.name")
     column_limits: Mapped[list[ColumnLimit]] = relationship(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Table, Text
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kaizen.extensions import Model, db
@@ -30,6 +30,7 @@ root_cause_improvement = Table(
     db.metadata,
     Column("root_cause_id", ForeignKey("root_cause.id", ondelete="CASCADE"), primary_key=True),
     Column("improvement_id", ForeignKey("improvement.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_root_cause_improvement_improvement_id", "improvement_id"),
 )
 
 

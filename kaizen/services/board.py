@@ -15,27 +15,25 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ScalarSelect, Select, case, func, or_, select, true
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from kaizen.models import (
     Area,
     BoardColumn,
-    ColumnLimit,
+    CardMove,
     Improvement,
     Observation,
     Outcome,
     RootCause,
     Team,
-    User,
     Waste,
     WipMode,
     observation_improvement,
     root_cause_improvement,
 )
 from kaizen.services import DbSession
-from kaizen.services.flow import CardFlow, CardLog, card_flows, percentile
-from kaizen.services.flow_data import Scope, load_card_logs
+from kaizen.services.flow import percentile
 from kaizen.services.months import Month
 
 # Done shows the cards finished in this many days; older ones are a link away.
@@ -151,9 +149,48 @@ def _p85(samples: Sequence[int]) -> int | None:
     return None if value is None else int(value)
 
 
-def _last_arrival_in_done(log: CardLog) -> datetime | None:
-    """When the card last reached Done: a reopened card that finished again counts as new."""
-    return max((m.at for m in log.moves if m.to_column is BoardColumn.DONE), default=None)
+def _last_arrivals_in_done(
+    session: DbSession, team_ids: list[int], since: datetime | None
+) -> dict[int, datetime]:
+    """When each Done card of these teams last reached Done (since a moment, or ever).
+
+    A reopened card that finished again counts as new. Read from the recent end of the log
+    (an index on column and time), so older history costs nothing.
+    """
+    query = (
+        select(CardMove.improvement_id, func.max(CardMove.moved_at))
+        .join(Improvement, Improvement.id == CardMove.improvement_id)
+        .where(
+            CardMove.to_column == BoardColumn.DONE,
+            Improvement.team_id.in_(team_ids),
+            Improvement.board_column == BoardColumn.DONE,
+        )
+        .group_by(CardMove.improvement_id)
+    )
+    if since is not None:
+        query = query.where(CardMove.moved_at >= since)
+    return {card_id: at for card_id, at in session.execute(query)}
+
+
+def _finished_and_p85(
+    session: DbSession, team_ids: list[int]
+) -> tuple[dict[int, int], dict[int, int | None]]:
+    """Per team: how many cards sit in Done, and the 85th percentile of their cycle days.
+
+    One query over the stamped start and finish of the team's Done cards (no move log).
+    """
+    rows = session.execute(
+        select(Improvement.team_id, Improvement.started_at, Improvement.finished_at).where(
+            Improvement.team_id.in_(team_ids), Improvement.board_column == BoardColumn.DONE
+        )
+    )
+    finished: dict[int, int] = defaultdict(int)
+    cycles: dict[int, list[int]] = defaultdict(list)
+    for team_id, started, done in rows:
+        finished[team_id] += 1
+        if started is not None and done is not None:
+            cycles[team_id].append(_days(started, done))
+    return finished, {team_id: _p85(cycles[team_id]) for team_id in team_ids}
 
 
 def _neighbours(column: BoardColumn) -> tuple[BoardColumn | None, BoardColumn | None]:
@@ -179,26 +216,11 @@ def build_board(
     """The board of one team (by slug) or of every team, one swimlane per team."""
     teams = _teams(session, team_slug)
     team_ids = [team.id for team in teams]
-    # Start, finish and cycle time follow the reports' rules (docs/metrics.md).
-    logs = load_card_logs(session, Scope(team_id=teams[0].id) if team_slug else Scope())
-    flows = {flow.id: flow for flow in card_flows(logs, now)}
-    # Team names are unique, and a flow knows its team by name.
-    team_of = {team.name: team.id for team in teams}
-
-    cutoff = now - timedelta(days=DONE_WINDOW_DAYS)
-    last_done = {
-        log.id: _last_arrival_in_done(log) for log in logs if log.column is BoardColumn.DONE
-    }
-    recent_done = [
-        card_id
-        for card_id, finished_at in last_done.items()
-        if all_done or (finished_at is not None and finished_at >= cutoff)
-    ]
-    shown_filter = (
-        true()
-        if all_done
-        else or_(Improvement.board_column != BoardColumn.DONE, Improvement.id.in_(recent_done))
-    )
+    # Start and finish are stamped on each card from its move log (kaizen.models.derived),
+    # so nothing here reads history beyond the cards on screen and the last month of Done.
+    cutoff = None if all_done else now - timedelta(days=DONE_WINDOW_DAYS)
+    last_done = _last_arrivals_in_done(session, team_ids, cutoff)
+    open_columns = [c for c in COLUMNS if c is not BoardColumn.DONE]
     cards = list(
         session.scalars(
             select(Improvement)
@@ -207,7 +229,12 @@ def build_board(
                 joinedload(Improvement.area),
                 joinedload(Improvement.reflection),
             )
-            .where(Improvement.team_id.in_(team_ids), shown_filter)
+            .where(
+                Improvement.team_id.in_(team_ids),
+                or_(
+                    Improvement.board_column.in_(open_columns), Improvement.id.in_(list(last_done))
+                ),
+            )
             .order_by(Improvement.position, Improvement.id)
         )
     )
@@ -230,24 +257,12 @@ def build_board(
             .distinct()
         )
     )
-
-    finished: dict[int, int] = defaultdict(int)
-    cycles: dict[int, list[int]] = defaultdict(list)
-    for card_id in last_done:
-        flow = flows[card_id]
-        team_id = team_of.get(flow.team_name)
-        if team_id is None:  # a team added or renamed a moment ago: its lane is not shown
-            continue
-        finished[team_id] += 1
-        if flow.started_at is not None and flow.finished_at is not None:
-            cycles[team_id].append(_days(flow.started_at, flow.finished_at))
-    p85 = {team_id: _p85(cycles[team_id]) for team_id in team_ids}
+    finished, p85 = _finished_and_p85(session, team_ids)
 
     by_place: dict[tuple[int, BoardColumn], list[CardView]] = defaultdict(list)
     for card in cards:
         view = _card_view(
             card,
-            flows.get(card.id),
             last_done.get(card.id),
             p85[card.team_id],
             observation_counts.get(card.id, 0),
@@ -307,16 +322,15 @@ def build_board(
 
 def _card_view(
     card: Improvement,
-    flow: CardFlow | None,
     finished_at: datetime | None,
     p85_days: int | None,
     observation_count: int,
     has_root_cause: bool,
     now: datetime,
 ) -> CardView:
-    """Turn a card and its flow (None: a card added since the logs were read) into a view."""
-    started = flow.started_at if flow else None
-    first_done = flow.finished_at if flow else None
+    """Turn a card, with its start and first finish stamped from its log, into a view."""
+    started = card.started_at
+    first_done = card.finished_at
     done = card.board_column is BoardColumn.DONE
     age = _days(started, now) if started is not None and not done else None
     cycle = _days(started, first_done) if done and started and first_done else None
@@ -371,56 +385,30 @@ def _observations_last_month(session: DbSession, now: datetime, team_slug: str |
 
 
 def board_token(session: DbSession, now: datetime, team_slug: str | None = None) -> str:
-    """A short fingerprint of everything the board shows, from ONE aggregate query.
+    """A short fingerprint of everything the board shows, read by key (no scan, no history).
 
-    It changes when a card is added, removed, moved, reordered or edited (every card edit
-    bumps its version), when links to observations or five-whys records change, when a
-    WIP limit changes, when an observation is reported, when a shown team changes (its
-    name, or its cycle start column, which moves every age), when an area or a card
-    owner shown on the board changes (a rename), and at midnight (ages grow).
+    A team's `board_version` is bumped in the same transaction as every change its board
+    shows (kaizen.models.derived): a card added, removed, moved, reordered or edited, its
+    blocks, reflection, links and five whys, the name of its area or owner, the team's WIP
+    limits, cycle start column and name, an observation in its areas. The plant board adds
+    the list of teams and the newest observation (areas without a team count there too).
+    The date is part of it: at midnight ages grow and at a month's turn the counts reset.
     """
-    teams = select(Team.id)
     if team_slug is not None:
-        teams = teams.where(Team.slug == team_slug)
-    in_teams = Improvement.team_id.in_(teams)
-    # correlate(None): these subqueries stand alone, never tied to the outer card row.
-    cards = select(Improvement.id).where(in_teams).correlate(None)
-
-    def scalar(query: Select[Any]) -> ScalarSelect[Any]:
-        return query.correlate(None).scalar_subquery()
-
-    # Weigh each column differently so that moving a limit between columns shows too.
-    weight = case(
-        *((ColumnLimit.board_column == c, 10 ** (3 * c.ordinal)) for c in BoardColumn), else_=0
-    )
-    hard = case((ColumnLimit.mode == WipMode.HARD, 1), else_=0)
-    limits_of_teams = ColumnLimit.team_id.in_(teams)
-    shown_areas = or_(
-        Area.id.in_(select(Improvement.area_id).where(in_teams)), Area.team_id.in_(teams)
-    )
-    owners = User.id.in_(select(Improvement.owner_id).where(in_teams))
-    observations = _observation_scope(
-        select(func.count(Observation.id)).where(Observation.observed_at >= Month.of(now).start),
-        team_slug,
-    )
-    row = session.execute(
-        select(
-            func.count(Improvement.id),
-            func.coalesce(func.sum(Improvement.version), 0),
-            func.max(Improvement.id),
-            func.max(Improvement.updated_at),
-            scalar(select(func.count()).where(observation_improvement.c.improvement_id.in_(cards))),
-            scalar(select(func.count()).where(root_cause_improvement.c.improvement_id.in_(cards))),
-            scalar(select(func.max(RootCause.updated_at))),
-            scalar(select(func.count(ColumnLimit.id)).where(limits_of_teams)),
-            scalar(select(func.sum(ColumnLimit.wip_limit * weight)).where(limits_of_teams)),
-            scalar(select(func.sum(hard * weight)).where(limits_of_teams)),
-            scalar(observations),
-            scalar(select(func.count(Team.id))),
-            scalar(select(func.max(Team.updated_at)).where(Team.id.in_(teams))),
-            scalar(select(func.max(Area.updated_at)).where(shown_areas)),
-            scalar(select(func.max(User.updated_at)).where(owners)),
-        ).where(in_teams)
-    ).one()
-    fingerprint = repr((tuple(row), now.date().isoformat(), team_slug))
+        row = session.execute(
+            select(Team.id, Team.board_version).where(Team.slug == team_slug)
+        ).one_or_none()
+        state: tuple[Any, ...] = tuple(row) if row is not None else (None,)
+    else:
+        state = tuple(
+            session.execute(
+                select(
+                    func.count(Team.id),
+                    func.coalesce(func.sum(Team.board_version), 0),
+                    func.max(Team.id),
+                    select(func.max(Observation.id)).scalar_subquery(),
+                )
+            ).one()
+        )
+    fingerprint = repr((state, now.date().isoformat(), team_slug))
     return hashlib.sha256(fingerprint.encode()).hexdigest()[:16]

@@ -25,6 +25,7 @@ from kaizen.models import (
     Team,
     User,
     WipMode,
+    touch_boards,
     utcnow,
 )
 from kaizen.services import DbSession
@@ -240,6 +241,8 @@ def _move(
     if column_changed:
         _renumber(session, _column_cards(session, team_id, from_column, exclude_card_id=card_id))
 
+    # Every open board of the team sees the change at its next poll (a reorder logs no move).
+    touch_boards(session, [team_id])
     move_id = None
     if column_changed:
         move = CardMove(

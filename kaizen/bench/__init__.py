@@ -1,0 +1,1 @@
+"""Benchmarks: a synthetic plant (`data`) and the load harness behind `kaizen bench` (`run`)."""
