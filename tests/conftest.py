@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from hypothesis import settings
 from flask.testing import FlaskClient, FlaskCliRunner
+from hypothesis import settings
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -28,7 +28,7 @@ POSTGRES_URL = normalise_database_url(os.environ.get("KAIZEN_TEST_POSTGRES_URL",
 
 # Property tests: the default profile explores; the mutation run (tests/mutation/run.py) wants
 # the same examples every time, and fewer of them, so each mutant is judged alike and quickly.
-settings.register_profile("mutation", max_examples=60, derandomize=True, database=None)
+settings.register_profile("mutation", max_examples=25, derandomize=True, database=None)
 settings.load_profile(os.environ.get("KAIZEN_HYPOTHESIS_PROFILE", "default"))
 
 
