@@ -13,12 +13,16 @@ from sqlalchemy.orm import Session
 
 from kaizen.models import BoardColumn, Outcome, Reflection, Waste
 from kaizen.services.metrics import (
+    Block,
     CardLog,
     Countermeasure,
     Move,
     ObservationFact,
     Percentiles,
+    aging_wip,
     before_after,
+    card_flow,
+    card_flows,
     cumulative_flow,
     monthly_report,
 )
@@ -139,6 +143,14 @@ def march(session: Session) -> dict[str, Any]:
             area=area,
             waste=Waste.WAITING,
             outcome=Outcome.ADOPTED,
+            title="Kanban square",
+        ),
+        # Finished in March: cycle 5 days, adopted, no area.
+        "gauge": make_moved_improvement(
+            session,
+            [(PLAN, d(2026, 3, 11)), (DONE, d(2026, 3, 16))],
+            team=team,
+            outcome=Outcome.ADOPTED,
         ),
         # Finished in March: cycle 10 days, not adopted.
         "andon": make_moved_improvement(
@@ -194,9 +206,10 @@ def march(session: Session) -> dict[str, Any]:
 def test_the_report_counts_the_months_finished_cards_by_outcome(march: dict) -> None:
     numbers = march["report"].numbers
 
-    assert (numbers.finished, numbers.adopted, numbers.not_adopted) == (2, 1, 1)
+    assert (numbers.finished, numbers.adopted, numbers.not_adopted) == (3, 2, 1)
     assert [f.id for f in march["report"].finished] == [
         march["ids"]["kanban"],
+        march["ids"]["gauge"],
         march["ids"]["andon"],
     ]
 
@@ -206,7 +219,7 @@ def test_the_reports_median_and_85th_percentile_are_of_the_months_cycle_times(
 ) -> None:
     numbers = march["report"].numbers
 
-    assert (numbers.median_cycle_days, numbers.p85_cycle_days) == (3.0, 10.0)
+    assert (numbers.median_cycle_days, numbers.p85_cycle_days) == (5.0, 10.0)
 
 
 def test_the_cycle_time_chart_shows_the_twelve_months_up_to_the_report(march: dict) -> None:
@@ -217,9 +230,10 @@ def test_the_cycle_time_chart_shows_the_twelve_months_up_to_the_report(march: di
         ids["rack"],
         ids["shadow"],
         ids["kanban"],
+        ids["gauge"],
         ids["andon"],
     ]
-    assert report.cycle_percentiles == Percentiles(count=4, p50=3.0, p85=10.0, p95=10.0)
+    assert report.cycle_percentiles == Percentiles(count=5, p50=4.0, p85=10.0, p95=10.0)
     assert (report.month, report.window_start) == (date(2026, 3, 1), date(2025, 4, 1))
     assert len(report.months) == 12 and report.months[-1] == date(2026, 3, 1)
 
@@ -229,8 +243,8 @@ def test_the_throughput_chart_counts_each_month_by_outcome(march: dict) -> None:
 
     assert by_month[date(2025, 4, 1)] == (1, 0)
     assert by_month[date(2026, 1, 1)] == (1, 0)
-    assert by_month[date(2026, 3, 1)] == (1, 1)
-    assert sum(a + n for a, n in by_month.values()) == 4
+    assert by_month[date(2026, 3, 1)] == (2, 1)
+    assert sum(a + n for a, n in by_month.values()) == 5
 
 
 def test_the_report_counts_the_months_reports_and_their_pareto(march: dict) -> None:
@@ -256,7 +270,7 @@ def test_the_flow_chart_runs_from_the_windows_start_to_today(march: dict) -> Non
 
     assert (flow[0].day, flow[-1].day) == (date(2025, 4, 1), date(2026, 3, 25))
     assert flow[0].counts[DONE] == 1
-    assert flow[-1].counts == {IDEAS: 0, PLAN: 0, DO: 1, CHECK: 0, DONE: 5}
+    assert flow[-1].counts == {IDEAS: 0, PLAN: 0, DO: 1, CHECK: 0, DONE: 6}
 
 
 def test_the_report_lists_the_open_work_by_age(march: dict) -> None:
@@ -266,10 +280,12 @@ def test_the_report_lists_the_open_work_by_age(march: dict) -> None:
 def test_before_and_after_counts_the_related_reports_of_each_finished_card(
     march: dict,
 ) -> None:
-    kanban, andon = march["report"].before_after
+    kanban, gauge, andon = march["report"].before_after
 
     assert (kanban.id, kanban.before_count, kanban.after_count) == (march["ids"]["kanban"], 3, 1)
+    assert (kanban.title, kanban.finished_at) == ("Kanban square", d(2026, 3, 5))
     assert kanban.after_weeks == 20 / 7
+    assert (gauge.id, andon.id) == (march["ids"]["gauge"], march["ids"]["andon"])
     assert (andon.before_count, andon.after_count) == (0, 0)
 
 
@@ -278,3 +294,133 @@ def test_the_report_shows_the_lessons_of_the_months_cards_newest_first(march: di
 
     assert [lesson.learnt for lesson in report.lessons] == ["Try smaller.", "Ask first."]
     assert report.numbers.lessons == 2
+
+
+def test_a_report_of_an_earlier_month_shows_the_flow_to_that_months_last_day(
+    session: Session,
+) -> None:
+    make_moved_improvement(session, [(PLAN, d(2026, 1, 5)), (DO, d(2026, 3, 2))])
+
+    report = monthly_report(session, date(2026, 2, 1), now=d(2026, 3, 25))
+
+    assert (report.flow[0].day, report.flow[-1].day) == (date(2026, 1, 5), date(2026, 2, 28))
+    assert report.flow[-1].counts[PLAN] == 1
+
+
+def test_a_report_counts_a_report_made_at_midnight_in_the_month_it_opens(
+    session: Session,
+) -> None:
+    make_observation(session, observed_at=datetime(2026, 3, 1))
+    make_observation(session, observed_at=datetime(2026, 4, 1))
+
+    report = monthly_report(session, date(2026, 3, 1), now=d(2026, 4, 25))
+
+    assert report.numbers.observations == 1
+
+
+def test_a_card_finished_at_midnight_counts_in_the_month_it_opens(session: Session) -> None:
+    make_moved_improvement(session, [(PLAN, d(2026, 2, 20)), (DONE, datetime(2026, 3, 1))])
+    make_moved_improvement(session, [(PLAN, d(2026, 3, 20)), (DONE, datetime(2026, 4, 1))])
+
+    report = monthly_report(session, date(2026, 3, 1), now=d(2026, 4, 25))
+
+    assert report.numbers.finished == 1
+
+
+def test_a_report_in_working_days_leaves_out_the_weekend(session: Session) -> None:
+    # Friday to Monday: three calendar days, one working day.
+    make_moved_improvement(
+        session, [(PLAN, d(2026, 3, 6)), (DONE, d(2026, 3, 9))], outcome=Outcome.ADOPTED
+    )
+
+    calendar = monthly_report(session, date(2026, 3, 1), now=d(2026, 3, 25))
+    working = monthly_report(session, date(2026, 3, 1), now=d(2026, 3, 25), working_days=True)
+
+    assert (calendar.numbers.median_cycle_days, working.numbers.median_cycle_days) == (3.0, 1.0)
+
+
+def test_card_flows_can_count_working_days() -> None:
+    friday_to_monday = card((IDEAS, d(2026, 3, 6)), (PLAN, d(2026, 3, 6)), (DONE, d(2026, 3, 9)))
+
+    (flow,) = card_flows([friday_to_monday], now=d(2026, 3, 25), working_days=True)
+
+    assert flow.cycle_days == 1.0
+
+
+def test_the_flow_chart_counts_a_move_made_exactly_now_but_not_one_a_moment_later() -> None:
+    now = d(2026, 3, 4)
+    logs = [
+        card((IDEAS, MONDAY), (PLAN, now)),
+        card((IDEAS, MONDAY), (PLAN, now + timedelta(microseconds=1)), card_id=2),
+    ]
+
+    days = cumulative_flow(logs, date(2026, 3, 2), date(2026, 3, 4), now=now)
+
+    assert days[-1].counts[PLAN] == 1 and days[-1].counts[IDEAS] == 1
+
+
+def test_a_move_at_midnight_counts_for_the_day_it_opens() -> None:
+    logs = [card((IDEAS, MONDAY), (PLAN, datetime(2026, 3, 3)))]
+
+    days = cumulative_flow(logs, date(2026, 3, 2), date(2026, 3, 3))
+
+    assert (days[0].counts[PLAN], days[1].counts[PLAN]) == (0, 1)
+
+
+def test_aging_lists_the_oldest_open_work_first_and_a_card_started_now_last() -> None:
+    now = d(2026, 3, 20)
+    flows = card_flows(
+        [
+            card((IDEAS, MONDAY), (DO, now), card_id=1),
+            card((IDEAS, MONDAY), (DO, now - timedelta(hours=12)), card_id=2),
+            card((IDEAS, MONDAY), (DO, now - timedelta(days=9)), card_id=3),
+        ],
+        now=now,
+    )
+
+    assert [f.id for f in aging_wip(flows)] == [3, 2, 1]
+
+
+def test_a_block_lifted_the_moment_it_began_does_not_hide_later_blocks() -> None:
+    flow = card_flow(
+        CardLog(
+            id=1,
+            title="Kanban square",
+            moves=(Move(MONDAY, None, IDEAS),),
+            column=IDEAS,
+            blocks=(
+                Block(MONDAY, MONDAY),
+                Block(MONDAY + timedelta(days=1), MONDAY + timedelta(days=3)),
+            ),
+        ),
+        now=MONDAY + timedelta(days=5),
+    )
+
+    assert flow.blocked_days == 2.0
+
+
+def test_a_card_logged_without_its_creation_counts_from_its_first_move() -> None:
+    log = CardLog(
+        id=1,
+        title="Imported",
+        moves=(Move(MONDAY, IDEAS, PLAN), Move(MONDAY + timedelta(days=4), PLAN, DONE)),
+        column=DONE,
+    )
+
+    flow = card_flow(log, now=MONDAY + timedelta(days=9))
+
+    assert (flow.created_at, flow.lead_days) == (MONDAY, 4.0)
+
+
+def test_a_cards_flow_carries_its_title_and_team_for_the_report() -> None:
+    log = CardLog(
+        id=7,
+        title="Kanban square",
+        moves=(Move(MONDAY, None, IDEAS),),
+        column=IDEAS,
+        team_name="Stamping",
+    )
+
+    flow = card_flow(log, now=MONDAY)
+
+    assert (flow.id, flow.title, flow.team_name) == (7, "Kanban square", "Stamping")

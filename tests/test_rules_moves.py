@@ -7,10 +7,10 @@ from datetime import datetime
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from kaizen.models import BoardColumn, Improvement, Outcome, Role, WipMode
+from kaizen.models import BoardColumn, CardMove, Improvement, Outcome, Role, WipMode
 from kaizen.services.moves import (
     CardNotFound,
     InvalidMove,
@@ -97,12 +97,17 @@ def test_moving_a_card_that_was_just_deleted_tells_the_person_it_is_gone(
 ) -> None:
     team = make_team(session, slug="press-shop")
     make_improvement(session, team=team, board_column=PLAN, title="Still here")
+    card = make_improvement(session, team=team, board_column=PLAN, title="Removed")
     person = make_user(session, role=Role.MEMBER)
     session.commit()
     sign_in(client, person)
+    # Deleted by someone else (an admin in the database) while the board still showed it.
+    session.execute(delete(CardMove).where(CardMove.improvement_id == card.id))
+    session.execute(delete(Improvement).where(Improvement.id == card.id))
+    session.commit()
 
     response = client.post(
-        "/board/cards/9999/move",
+        f"/board/cards/{card.id}/move",
         data={"to_column": "do", "version": 1, "board": "press-shop"},
         headers={"HX-Request": "true"},
     )
@@ -110,7 +115,7 @@ def test_moving_a_card_that_was_just_deleted_tells_the_person_it_is_gone(
     html = response.get_data(as_text=True)
     assert response.status_code == 409
     assert "That card is no longer on the board." in html
-    assert "Still here" in html
+    assert "Still here" in html and "Removed" not in html
     assert '"why": "gone"' in response.headers["HX-Trigger"]
 
 

@@ -20,6 +20,7 @@ from kaizen.services.observations import (
     create_observation,
     default_area,
     improvement_from_observation,
+    link_to_improvement,
     link_to_root_cause,
     title_from_description,
 )
@@ -226,3 +227,30 @@ def test_kiosks_report_in_their_area_and_without_a_name(session: Session) -> Non
     assert (default_area(kiosk), default_area(member), default_area(None)) == (area, None, None)
     assert anonymous_by_default(kiosk) and anonymous_by_default(None)
     assert not anonymous_by_default(member)
+
+
+def test_a_report_is_anonymous_unless_the_reporter_asks_to_be_named(session: Session) -> None:
+    person = make_user(session)
+
+    observation = create_observation(
+        session, area=make_area(session), waste=Waste.MOTION, description="Walk.", reporter=person
+    )
+
+    assert observation.reporter is None
+
+
+def test_linking_to_a_missing_card_is_refused_in_plain_words(session: Session) -> None:
+    observation = make_observation(session)
+
+    try:
+        link_to_improvement(session, observation, 999)
+    except ObservationError as error:
+        assert str(error) == "That improvement card no longer exists."
+    else:
+        raise AssertionError("a link to a missing card was made")
+
+
+def test_a_cut_title_keeps_the_last_words_letters() -> None:
+    title = title_from_description("Check rack AX " * 30)
+
+    assert title.endswith("AX…")

@@ -14,7 +14,7 @@ import zlib
 import pytest
 from PIL import Image, ImageCms, PngImagePlugin
 
-from kaizen.services.photos import PhotoError, process_photo
+from kaizen.services.photos import PhotoError, _decode, process_photo
 
 TEN_MB = 10 * 1024 * 1024
 
@@ -143,3 +143,79 @@ def test_a_grey_jpeg_stays_grey() -> None:
 
     assert opened(photo.data).mode == "L"
     assert photo.content_type == "image/jpeg"
+
+
+def encoded_as_stored(image: Image.Image, image_format: str) -> bytes:
+    """The encoder settings photos are stored with: small files, enough detail to read a label."""
+    settings: dict[str, dict[str, object]] = {
+        "JPEG": {"quality": 85, "optimize": True, "progressive": True},
+        "WEBP": {"quality": 82, "method": 4},
+        "PNG": {"optimize": True},
+    }
+    return encoded(image, image_format, **settings[image_format])
+
+
+def scene(mode: str = "RGB") -> Image.Image:
+    """A small picture with detail, so that encoder settings show in the bytes."""
+    image = Image.linear_gradient("L").resize((120, 90)).convert(mode)
+    image.paste("white" if mode != "L" else 255, (20, 20, 60, 50))
+    return image
+
+
+@pytest.mark.parametrize("image_format", ["JPEG", "WEBP", "PNG"])
+def test_a_photo_is_stored_with_the_agreed_quality_and_compression(image_format: str) -> None:
+    upload = encoded(
+        scene(), image_format, **({"lossless": True} if image_format == "WEBP" else {})
+    )
+    pixels = opened(upload)
+
+    photo = process_photo(upload)
+
+    assert photo.data == encoded_as_stored(pixels, image_format)
+
+
+def test_a_stored_jpeg_is_progressive_so_it_shows_early_on_a_slow_network() -> None:
+    photo = process_photo(encoded(scene(), "JPEG", quality=95))
+
+    assert opened(photo.data).info.get("progressive") == 1
+
+
+def test_a_huge_jpeg_is_decoded_at_a_smaller_scale_to_spare_memory() -> None:
+    # 6400 x 4800: half the scale still covers the 1600 pixels we keep.
+    upload = encoded(Image.new("L", (6400, 4800), 128), "JPEG")
+
+    assert _decode(upload).size == (3200, 2400)
+
+
+def test_a_huge_png_is_decoded_whole() -> None:
+    upload = encoded(Image.new("L", (1800, 100), 128), "PNG")
+
+    assert _decode(upload).size == (1800, 100)
+
+
+def test_an_empty_upload_is_refused_as_not_a_photo() -> None:
+    with pytest.raises(PhotoError) as refused:
+        process_photo(b"")
+
+    assert str(refused.value) == (
+        "This file is not a photo we can use. Please choose a JPEG, PNG or WebP picture."
+    )
+
+
+def test_the_thumbnail_of_a_jpeg_is_a_jpeg_too() -> None:
+    photo = process_photo(encoded(scene(), "JPEG"))
+
+    assert opened(photo.thumbnail).format == "JPEG" and photo.content_type == "image/jpeg"
+
+
+def test_photo_and_thumbnail_are_shrunk_with_the_sharp_lanczos_filter() -> None:
+    upload = encoded(Image.linear_gradient("L").resize((1700, 256)).convert("RGB"), "PNG")
+    expected_photo, expected_thumb = opened(upload), opened(upload)
+    expected_photo.thumbnail((1600, 1600), Image.Resampling.LANCZOS)
+    expected_thumb.thumbnail((1600, 1600), Image.Resampling.LANCZOS)
+    expected_thumb.thumbnail((320, 320), Image.Resampling.LANCZOS)
+
+    photo = process_photo(upload)
+
+    assert opened(photo.data).tobytes() == expected_photo.tobytes()
+    assert opened(photo.thumbnail).tobytes() == expected_thumb.tobytes()

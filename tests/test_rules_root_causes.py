@@ -300,3 +300,49 @@ def test_cards_that_finished_at_the_same_moment_are_told_apart_by_number(
 
 def test_a_record_without_linked_cards_has_no_recurrence(session: Session) -> None:
     assert recurrence(session, record_with_steps(session, 1), now=NOW) is None
+
+
+def test_a_record_remembers_who_started_it(session: Session) -> None:
+    person = make_user(session)
+
+    record = create_root_cause(
+        session, problem="Press stops", why="Why?", because="Because.", created_by=person
+    )
+
+    assert record.created_by is person
+
+
+def test_rewording_the_problem_to_nothing_is_refused_in_plain_words(session: Session) -> None:
+    record = record_with_steps(session, 1)
+
+    with pytest.raises(RootCauseError) as refused:
+        update_problem(session, record, "  ")
+
+    assert str(refused.value) == "Describe the problem in a sentence."
+
+
+def test_choosing_without_a_countermeasure_is_refused_in_plain_words(session: Session) -> None:
+    record = record_with_steps(session, 1)
+
+    with pytest.raises(RootCauseError) as refused:
+        update_conclusion(
+            session,
+            record,
+            root_cause="No staging area",
+            category=None,
+            countermeasure="",
+            status=RootCauseStatus.VERIFIED,
+        )
+
+    assert str(refused.value) == "Choose a countermeasure before marking it chosen or verified."
+
+
+def test_unlinking_a_card_removes_the_card_and_keeps_the_reports(session: Session) -> None:
+    record = record_with_steps(session, 1)
+    observation, card = make_observation(session), make_improvement(session)
+    link(session, record, observation)
+    link(session, record, card)
+
+    unlink(session, record, card)
+
+    assert (record.observations, record.improvements) == ([observation], [])
