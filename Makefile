@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint format screenshots clean
+.PHONY: run test lint format mutation screenshots clean
 
 # A virtualenv keeps Kaizen's packages away from the system Python. Debian's python3
 # may lack the venv module, so fall back to the virtualenv package from PyPI.
@@ -34,6 +34,10 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy kaizen
 
+## Mutation testing of the rule modules (tests/mutation/modules.toml); see docs/testing.md.
+mutation: $(VENV)/.installed-test
+	$(BIN)/python tests/mutation/run.py
+
 format: $(VENV)/.installed-test
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
@@ -43,4 +47,4 @@ screenshots: $(VENV)/.installed-test
 	KAIZEN_SCREENSHOT_DIR=docs/screenshots $(BIN)/pytest tests/browser
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache test-results
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache test-results .mutation .hypothesis

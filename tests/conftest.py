@@ -9,12 +9,14 @@ faster than rebuilding it.
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
+from hypothesis import settings
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
@@ -26,6 +28,11 @@ from kaizen.models import User
 from tests.factories import DEFAULT_PASSWORD
 
 POSTGRES_URL = normalise_database_url(os.environ.get("KAIZEN_TEST_POSTGRES_URL", ""))
+
+# Property tests: the default profile explores; the mutation run (tests/mutation/run.py) wants
+# the same examples every time, and fewer of them, so each mutant is judged alike and quickly.
+settings.register_profile("mutation", max_examples=25, derandomize=True, database=None)
+settings.load_profile(os.environ.get("KAIZEN_HYPOTHESIS_PROFILE", "default"))
 
 
 def app_config(database_url: str, instance_path: Path) -> dict[str, object]:
@@ -64,16 +71,35 @@ def empty_all_tables() -> None:
         connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty SQLite database with the whole schema, built once and copied for each test.
+
+    Copying a file is far quicker than creating every table again, which matters most in
+    the mutation run, where the same tests run once per mutant.
+    """
+    folder = tmp_path_factory.mktemp("template")
+    path = folder / "kaizen.db"
+    app = create_app(app_config(f"sqlite:///{path}", folder))
+    with app.app_context():
+        db.create_all()
+        db.session.remove()
+        db.engine.dispose()
+    return path
+
+
 @pytest.fixture
-def app(tmp_path: Path, postgres_schema: str | None) -> Iterator[Flask]:
+def app(
+    tmp_path: Path, postgres_schema: str | None, request: pytest.FixtureRequest
+) -> Iterator[Flask]:
     """A Kaizen app with an empty database of its own."""
     database_url = postgres_schema or f"sqlite:///{tmp_path / 'kaizen.db'}"
+    if not postgres_schema:
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), tmp_path / "kaizen.db")
     app = create_app(app_config(database_url, tmp_path))
-    with app.app_context():
-        if postgres_schema:
+    if postgres_schema:
+        with app.app_context():
             empty_all_tables()
-        else:
-            db.create_all()
     yield app
     with app.app_context():
         db.session.remove()
