@@ -2,7 +2,7 @@
 
 Every log lives on a grid of whole hours, so the reference can simply walk the hours one by
 one and ask "where was the card, was it blocked, is it a weekday?" — a different method from
-the interval arithmetic in kaizen/services/metrics.py, so the two cannot share a mistake.
+the interval arithmetic in kaizen/services/flow.py, so the two cannot share a mistake.
 """
 
 from __future__ import annotations
@@ -11,13 +11,13 @@ import itertools
 import math
 from collections import Counter
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from kaizen.models import BoardColumn, Outcome
-from kaizen.services.metrics import (
+from kaizen.services.flow import (
     Block,
     CardLog,
     Move,
@@ -28,6 +28,7 @@ from kaizen.services.metrics import (
     percentiles,
     throughput_by_month,
 )
+from kaizen.services.months import Month
 
 COLUMNS = list(BoardColumn)
 IDEAS, PLAN, DO, CHECK, DONE = COLUMNS
@@ -222,12 +223,12 @@ def test_the_50th_85th_and_95th_percentiles_follow_the_same_rule(values: list[fl
     )
 
 
-def months_of(first: date, count: int) -> list[date]:
-    """`count` consecutive first-of-month dates from `first`."""
+def months_of(first: tuple[int, int], count: int) -> list[tuple[int, int]]:
+    """`count` consecutive (year, month) pairs from `first`, counted without `Month`."""
     months = [first]
     for _ in range(count - 1):
-        last = months[-1]
-        months.append(date(last.year + last.month // 12, last.month % 12 + 1, 1))
+        year, month = months[-1]
+        months.append((year + month // 12, month % 12 + 1))
     return months
 
 
@@ -237,21 +238,22 @@ def test_throughput_counts_each_card_in_the_month_it_first_reached_done(
 ) -> None:
     logs = [replace(s.log, id=i) for i, s in enumerate(stories_, start=1)]
     now = at(max((s.now for s in stories_), default=0))
-    months = months_of(date(2026, 2, 1), 5)
+    months = months_of((2026, 2), 5)
 
-    result = throughput_by_month(card_flows(logs, now), months)
+    result = throughput_by_month(card_flows(logs, now), [Month(*m) for m in months])
 
-    expected: Counter[tuple[date, Outcome | None]] = Counter()
+    expected: Counter[tuple[tuple[int, int], Outcome | None]] = Counter()
     for story in stories_:
         finish = reference_finish(story)
-        if finish is not None and date(at(finish).year, at(finish).month, 1) in months:
+        if finish is not None and (at(finish).year, at(finish).month) in months:
             outcome = story.log.outcome if story.log.column is DONE else None
-            expected[(date(at(finish).year, at(finish).month, 1), outcome)] += 1
-    assert [r.month for r in result] == months
+            expected[((at(finish).year, at(finish).month), outcome)] += 1
+    assert [(r.month.year, r.month.month) for r in result] == months
     for row in result:
-        assert row.adopted == expected[(row.month, Outcome.ADOPTED)]
-        assert row.not_adopted == expected[(row.month, Outcome.NOT_ADOPTED)]
-        assert row.reopened == expected[(row.month, None)]
+        key = (row.month.year, row.month.month)
+        assert row.adopted == expected[(key, Outcome.ADOPTED)]
+        assert row.not_adopted == expected[(key, Outcome.NOT_ADOPTED)]
+        assert row.reopened == expected[(key, None)]
         assert row.total == row.adopted + row.not_adopted + row.reopened
 
 

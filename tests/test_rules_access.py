@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from kaizen.accounts.access import require_role
 from kaizen.models import Role
-from tests.factories import make_area, make_user, sign_in
+from tests.conftest import SignIn
+from tests.factories import make_area, make_user
 
 
 @pytest.fixture
@@ -53,7 +54,7 @@ def test_a_partial_swap_while_signed_out_loads_sign_in_as_a_whole_page(
 def test_leads_and_admins_get_in(leads_only: FlaskClient, session: Session, role: Role) -> None:
     person = make_user(session, role=role)
     session.commit()
-    sign_in(leads_only, person)
+    SignIn(leads_only)(person)
 
     assert leads_only.get("/leads-only").get_data(as_text=True) == "welcome, lead"
 
@@ -65,7 +66,7 @@ def test_lower_roles_and_kiosks_are_refused_with_403(
     extra = {"area": make_area(session)} if role is Role.KIOSK else {}
     person = make_user(session, role=role, **extra)
     session.commit()
-    sign_in(leads_only, person)
+    SignIn(leads_only)(person)
 
     response = leads_only.get("/leads-only")
 

@@ -1,6 +1,6 @@
 """Flow rules a person would notice when broken: the flow chart never shows tomorrow's moves,
 and a countermeasure's "after" rate appears once a whole week has passed. Written to kill
-mutants of kaizen/services/metrics.py."""
+mutants of kaizen/services/flow.py and reports.py."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from kaizen.models import BoardColumn, Outcome, Reflection, Waste
-from kaizen.services.metrics import (
+from kaizen.services.flow import (
     Block,
     CardLog,
     Countermeasure,
@@ -24,8 +24,9 @@ from kaizen.services.metrics import (
     card_flow,
     card_flows,
     cumulative_flow,
-    monthly_report,
 )
+from kaizen.services.months import Month
+from kaizen.services.reports import monthly_report
 from tests.factories import make_area, make_moved_improvement, make_observation, make_team
 
 IDEAS, PLAN, DO, CHECK, DONE = list(BoardColumn)
@@ -199,7 +200,7 @@ def march(session: Session) -> dict[str, Any]:
         Reflection(improvement=cards["andon"], learnt="Try smaller.", created_at=SECOND_LESSON_AT)
     )
     session.flush()
-    report = monthly_report(session, date(2026, 3, 17), now=d(2026, 3, 25))
+    report = monthly_report(session, Month(2026, 3), now=d(2026, 3, 25))
     return {"report": report, "ids": {name: card.id for name, card in cards.items()}}
 
 
@@ -234,16 +235,16 @@ def test_the_cycle_time_chart_shows_the_twelve_months_up_to_the_report(march: di
         ids["andon"],
     ]
     assert report.cycle_percentiles == Percentiles(count=5, p50=4.0, p85=10.0, p95=10.0)
-    assert (report.month, report.window_start) == (date(2026, 3, 1), date(2025, 4, 1))
-    assert len(report.months) == 12 and report.months[-1] == date(2026, 3, 1)
+    assert (report.month, report.window_start) == (Month(2026, 3), Month(2025, 4))
+    assert len(report.months) == 12 and report.months[-1] == Month(2026, 3)
 
 
 def test_the_throughput_chart_counts_each_month_by_outcome(march: dict) -> None:
     by_month = {t.month: (t.adopted, t.not_adopted) for t in march["report"].throughput}
 
-    assert by_month[date(2025, 4, 1)] == (1, 0)
-    assert by_month[date(2026, 1, 1)] == (1, 0)
-    assert by_month[date(2026, 3, 1)] == (2, 1)
+    assert by_month[Month(2025, 4)] == (1, 0)
+    assert by_month[Month(2026, 1)] == (1, 0)
+    assert by_month[Month(2026, 3)] == (2, 1)
     assert sum(a + n for a, n in by_month.values()) == 5
 
 
@@ -260,9 +261,9 @@ def test_the_report_counts_the_months_reports_and_their_pareto(march: dict) -> N
         (Waste.WAITING, 10),
     ]
     by_month = {m.month: m.counts for m in report.observations}
-    assert by_month[date(2026, 3, 1)][Waste.WAITING] == 2
-    assert by_month[date(2026, 2, 1)][Waste.MOTION] == 1
-    assert by_month[date(2026, 1, 1)][Waste.WAITING] == 1
+    assert by_month[Month(2026, 3)][Waste.WAITING] == 2
+    assert by_month[Month(2026, 2)][Waste.MOTION] == 1
+    assert by_month[Month(2026, 1)][Waste.WAITING] == 1
 
 
 def test_the_flow_chart_runs_from_the_windows_start_to_today(march: dict) -> None:
@@ -301,7 +302,7 @@ def test_a_report_of_an_earlier_month_shows_the_flow_to_that_months_last_day(
 ) -> None:
     make_moved_improvement(session, [(PLAN, d(2026, 1, 5)), (DO, d(2026, 3, 2))])
 
-    report = monthly_report(session, date(2026, 2, 1), now=d(2026, 3, 25))
+    report = monthly_report(session, Month(2026, 2), now=d(2026, 3, 25))
 
     assert (report.flow[0].day, report.flow[-1].day) == (date(2026, 1, 5), date(2026, 2, 28))
     assert report.flow[-1].counts[PLAN] == 1
@@ -313,7 +314,7 @@ def test_a_report_counts_a_report_made_at_midnight_in_the_month_it_opens(
     make_observation(session, observed_at=datetime(2026, 3, 1))
     make_observation(session, observed_at=datetime(2026, 4, 1))
 
-    report = monthly_report(session, date(2026, 3, 1), now=d(2026, 4, 25))
+    report = monthly_report(session, Month(2026, 3), now=d(2026, 4, 25))
 
     assert report.numbers.observations == 1
 
@@ -322,7 +323,7 @@ def test_a_card_finished_at_midnight_counts_in_the_month_it_opens(session: Sessi
     make_moved_improvement(session, [(PLAN, d(2026, 2, 20)), (DONE, datetime(2026, 3, 1))])
     make_moved_improvement(session, [(PLAN, d(2026, 3, 20)), (DONE, datetime(2026, 4, 1))])
 
-    report = monthly_report(session, date(2026, 3, 1), now=d(2026, 4, 25))
+    report = monthly_report(session, Month(2026, 3), now=d(2026, 4, 25))
 
     assert report.numbers.finished == 1
 
@@ -333,8 +334,8 @@ def test_a_report_in_working_days_leaves_out_the_weekend(session: Session) -> No
         session, [(PLAN, d(2026, 3, 6)), (DONE, d(2026, 3, 9))], outcome=Outcome.ADOPTED
     )
 
-    calendar = monthly_report(session, date(2026, 3, 1), now=d(2026, 3, 25))
-    working = monthly_report(session, date(2026, 3, 1), now=d(2026, 3, 25), working_days=True)
+    calendar = monthly_report(session, Month(2026, 3), now=d(2026, 3, 25))
+    working = monthly_report(session, Month(2026, 3), now=d(2026, 3, 25), working_days=True)
 
     assert (calendar.numbers.median_cycle_days, working.numbers.median_cycle_days) == (3.0, 1.0)
 

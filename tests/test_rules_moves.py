@@ -7,10 +7,10 @@ from datetime import datetime
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from kaizen.models import BoardColumn, CardMove, Improvement, Outcome, Role, WipMode
+from kaizen.models import BoardColumn, Improvement, Outcome, Role, WipMode
 from kaizen.services.moves import (
     CardNotFound,
     InvalidMove,
@@ -20,7 +20,8 @@ from kaizen.services.moves import (
     WipLimitExceeded,
     move_card,
 )
-from tests.factories import make_column_limit, make_improvement, make_team, make_user, sign_in
+from tests.conftest import SignIn
+from tests.factories import make_column_limit, make_improvement, make_team, make_user
 
 IDEAS, PLAN, DO, CHECK, DONE = list(BoardColumn)
 NOW = datetime(2025, 3, 10, 8, 30)
@@ -93,21 +94,19 @@ def test_a_move_result_says_where_the_card_went_and_its_new_version(session: Ses
 
 
 def test_moving_a_card_that_was_just_deleted_tells_the_person_it_is_gone(
-    session: Session, client: FlaskClient
+    sign_in: SignIn, session: Session, client: FlaskClient
 ) -> None:
     team = make_team(session, slug="press-shop")
-    make_improvement(session, team=team, board_column=PLAN, title="Still here")
-    card = make_improvement(session, team=team, board_column=PLAN, title="Removed")
+    card = make_improvement(session, team=team, board_column=PLAN, title="Still here")
     person = make_user(session, role=Role.MEMBER)
     session.commit()
-    sign_in(client, person)
-    # Deleted by someone else (an admin in the database) while the board still showed it.
-    session.execute(delete(CardMove).where(CardMove.improvement_id == card.id))
-    session.execute(delete(Improvement).where(Improvement.id == card.id))
-    session.commit()
+    sign_in(person)
+    # The database refuses to delete a card with a move log, so a card that is gone is one
+    # the board's address names but the database does not hold (a stale page, a typed id).
+    gone_id = card.id + 1000
 
     response = client.post(
-        f"/board/cards/{card.id}/move",
+        f"/board/cards/{gone_id}/move",
         data={"to_column": "do", "version": 1, "board": "press-shop"},
         headers={"HX-Request": "true"},
     )

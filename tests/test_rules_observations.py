@@ -77,7 +77,7 @@ def test_a_report_of_blank_space_is_refused_with_a_plain_message(session: Sessio
     try:
         create_observation(session, area=make_area(session), waste=Waste.MOTION, description=" \n")
     except ObservationError as error:
-        assert str(error) == "Tell us in a sentence what you saw."
+        assert str(error) == "Tell us in a sentence or two what you saw."
     else:
         raise AssertionError("a blank report was saved")
 
@@ -145,7 +145,7 @@ def test_minutes_lost_outside_a_week_are_refused_in_plain_words(session: Session
             minutes_lost=10081,
         )
     except ObservationError as error:
-        assert str(error) == "Minutes lost must be between 0 and 10080."
+        assert str(error) == "Minutes lost is between 0 and 10080 (a week)."
     else:
         raise AssertionError("more than a week of minutes was saved")
 

@@ -54,7 +54,8 @@ def test_a_name_fires_only_as_a_whole_word(session: Session) -> None:
 def test_a_username_counts_as_a_name(session: Session) -> None:
     make_user(session, username="kfischer", display_name="K. Fischer")
 
-    assert blame_matches("Ask kfischer why", person_names(session)) == ["kfischer"]
+    # Written as a name, with a capital: a lower-case word is the ordinary word it spells.
+    assert blame_matches("Ask Kfischer why", person_names(session)) == ["Kfischer"]
 
 
 def test_a_three_letter_name_is_spotted(session: Session) -> None:
@@ -77,7 +78,7 @@ def test_words_of_shared_accounts_are_not_taken_for_names(session: Session) -> N
 
     names = person_names(session)
 
-    assert names == ["paintlead", "weldteam"]
+    assert names == ["Paintlead", "Weldteam"]
     assert blame_matches("Paint runs because the Plant Administrator changed the plan", names) == []
 
 
