@@ -16,6 +16,7 @@ the mutated function. Then this script:
 Usage:
     python tests/mutation/run.py                 # every module (make mutation)
     python tests/mutation/run.py --module moves  # one module (while writing tests)
+    python tests/mutation/run.py --report-only   # the last run's figures again, run nothing
     python tests/mutation/run.py --smoke         # a handful of mutants, for CI
 """
 
