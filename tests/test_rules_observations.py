@@ -14,6 +14,8 @@ from kaizen.models import Improvement, Observation, Role, RootCause, Waste
 from kaizen.services.observations import (
     CardChoice,
     ObservationError,
+    ObservationInput,
+    Submitted,
     anonymous_by_default,
     area_by_slug,
     cards_for_team,
@@ -22,10 +24,12 @@ from kaizen.services.observations import (
     improvement_from_observation,
     link_to_improvement,
     link_to_root_cause,
+    submit_observation,
     title_from_description,
 )
 from kaizen.services.photos import ProcessedPhoto
 from tests.factories import make_area, make_observation, make_team, make_user
+from tests.test_photos import jpeg_with_exif
 
 # The title column holds 200 characters (PostgreSQL refuses more).
 TITLE_COLUMN = 200
@@ -254,3 +258,54 @@ def test_a_cut_title_keeps_the_last_words_letters() -> None:
     title = title_from_description("Check rack AX " * 30)
 
     assert title.endswith("AX…")
+
+
+# -- the submit path shared by the entry form and the API ----------------------------------
+
+
+def submitted(session: Session, **fields: object) -> Submitted:
+    """Submit a report for a new area, as the entry form would, signed out."""
+    area = make_area(session)
+    session.commit()
+    values: dict[str, object] = {"area": area.slug, "waste": "waiting", "description": "Idle."}
+    values.update(fields)
+    return submit_observation(session, ObservationInput(**values), None)  # type: ignore[arg-type]
+
+
+def test_a_submitted_report_of_exactly_2000_characters_is_saved(session: Session) -> None:
+    result = submitted(session, description="x" * 2000)
+    assert result.errors == {} and result.observation is not None
+    assert submitted(session, description="x" * 2001).errors == {
+        "description": "Please keep it under 2000 characters."
+    }
+
+
+def test_a_submitted_week_of_minutes_lost_is_saved_and_a_minute_more_is_not(
+    session: Session,
+) -> None:
+    saved = submitted(session, minutes_lost=" 10080 ")
+    assert saved.observation is not None and saved.observation.minutes_lost == 10080
+    assert submitted(session, minutes_lost="10081").errors == {
+        "minutes_lost": "Minutes lost is between 0 and 10080 (a week)."
+    }
+
+
+def test_a_good_photo_sent_with_a_mistake_elsewhere_is_asked_for_again(session: Session) -> None:
+    photo = jpeg_with_exif()
+    refused = submitted(session, description="", photo=photo)
+    assert refused.observation is None and refused.photo_accepted is True
+    assert submitted(session, description="").photo_accepted is False
+
+
+def test_a_submitted_report_is_stamped_with_the_moment_given(session: Session) -> None:
+    area = make_area(session)
+    session.commit()
+    moment = datetime(2026, 3, 2, 6, 15)
+    result = submit_observation(
+        session,
+        ObservationInput(area=area.slug, waste="waiting", description="Idle."),
+        None,
+        now=moment,
+    )
+    assert result.observation is not None and result.observation.observed_at == moment
+    assert result.errors == {}
