@@ -7,7 +7,6 @@ limit in the code fails a test.
 
 from __future__ import annotations
 
-import io
 import struct
 import zlib
 
@@ -15,22 +14,9 @@ import pytest
 from PIL import Image, ImageCms, PngImagePlugin
 
 from kaizen.services.photos import PhotoError, _decode, process_photo
+from tests.test_photos import encoded, opened
 
 TEN_MB = 10 * 1024 * 1024
-
-
-def encoded(image: Image.Image, image_format: str, **params: object) -> bytes:
-    """The image encoded in memory."""
-    out = io.BytesIO()
-    image.save(out, image_format, **params)
-    return out.getvalue()
-
-
-def opened(data: bytes) -> Image.Image:
-    """Decode stored bytes again, as a browser would."""
-    image = Image.open(io.BytesIO(data))
-    image.load()
-    return image
 
 
 def png_header_only(width: int, height: int) -> bytes:
