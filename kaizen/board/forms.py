@@ -33,6 +33,8 @@ class MoveForm(FlaskForm):
     # Which board the person is looking at, so the answer redraws that same board.
     board = HiddenField()
     done = HiddenField()
+    # Made by the page for this one move: a retry of it is answered, not moved twice.
+    key = HiddenField()
 
     def target(self) -> tuple[BoardColumn, Outcome | None]:
         """The column to move to and, for Done, how the card ended (when already chosen)."""

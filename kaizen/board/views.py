@@ -162,6 +162,7 @@ def move(card_id: int) -> Response:
             current_user._get_current_object(),
             reason=form.reason.data,
             outcome=outcome,
+            key=form.key.data or None,
         )
     except MoveRefused as refused:
         return _answer_refusal(scope, card_id, form, column, refused)

@@ -2,6 +2,7 @@
 
 from kaizen.models.account import ApiToken, User
 from kaizen.models.derived import restamp_cards, touch_boards
+from kaizen.models.idempotency import IdempotencyKey
 from kaizen.models.improvement import (
     AppendOnlyError,
     BlockPeriod,
@@ -39,6 +40,7 @@ __all__ = [
     "CardMove",
     "ColumnLimit",
     "Frequency",
+    "IdempotencyKey",
     "Improvement",
     "Observation",
     "Outcome",

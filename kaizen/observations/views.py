@@ -29,14 +29,14 @@ from kaizen.models import Area, Frequency, Role, User, Waste
 from kaizen.observations.forms import LinkCardForm, LinkRootCauseForm, ObservationForm
 from kaizen.services.months import Month
 from kaizen.services.observations import (
+    EntryPage,
     ObservationError,
     ObservationFilters,
     all_areas,
-    anonymous_by_default,
     area_by_slug,
     area_choices,
     cards_for_team,
-    default_area,
+    entry_page,
     get_observation,
     improvement_from_observation,
     link_to_improvement,
@@ -67,39 +67,45 @@ def _person() -> User | None:
 
 
 def _form_key(submitted: str | None = None) -> str:
-    """Keep a submitted form key (so htmx keeps the chosen photo) or make a new one."""
-    if submitted and re.fullmatch(r"[0-9a-f]{12}", submitted):
-        return submitted
-    return secrets.token_hex(6)
+    """Keep a submitted form key (so htmx keeps the chosen photo) or make a new one.
+
+    The key is also the report's idempotency key: a retry of a stored report stores nothing.
+    """
+    if _valid_form_key(submitted):
+        return cast(str, submitted)
+    return secrets.token_hex(16)
 
 
-def _preset_area() -> tuple[Area | None, bool]:
-    """The area from `?area=` or the kiosk's own, and whether an unknown code was given."""
-    slug = request.args.get("area", "").strip()
-    area = area_by_slug(db.session, slug)
-    return area or default_area(_person()), bool(slug) and area is None
+def _valid_form_key(key: str | None) -> bool:
+    """A key this form made (pages from before keys grew to 32 characters sent 12)."""
+    return bool(key and re.fullmatch(r"[0-9a-f]{12,64}", key))
 
 
-def _fresh_form(area: Area | None) -> ObservationForm:
+def _entry_page() -> EntryPage:
+    """Everything the entry page shows besides the form, read before anything is saved."""
+    return entry_page(db.session, request.args.get("area"), _person())
+
+
+def _fresh_form(page: EntryPage) -> ObservationForm:
     """An empty form, ready for the next person."""
     return ObservationForm(
         formdata=None,
-        area=area.slug if area else None,
-        anonymous=anonymous_by_default(_person()),
+        area=page.preset.slug if page.preset else None,
+        anonymous=page.anonymous,
         form_key=_form_key(),
     )
 
 
 def _render_entry(
     form: ObservationForm,
-    area: Area | None,
+    page: EntryPage,
     *,
     unknown_area: bool = False,
     thanked: bool = False,
     photo_again: bool = False,
     status: int = 200,
 ) -> Response:
-    """The entry page, or just its form for an htmx submit."""
+    """The entry page, or just its form for an htmx submit; no query (see EntryPage)."""
     return render_page_or_fragment(
         "observations/observe.html",
         "observations/_observe_form.html",
@@ -107,14 +113,14 @@ def _render_entry(
         form=form,
         wastes=list(Waste),
         frequencies=list(Frequency),
-        areas=area_choices(db.session),
-        preset=area,
+        areas=page.areas,
+        preset=page.preset,
         unknown_area=unknown_area,
-        signed_in=_person() is not None,
+        signed_in=page.signed_in,
         thanked=thanked,
         photo_again=photo_again,
         photo_id=f"photo-{form.form_key.data}",
-        post_url=url_for(".observe", area=area.slug if area else None),
+        post_url=_post_url(page),
         max_photo_bytes=MAX_PHOTO_BYTES,
     )
 
@@ -122,31 +128,42 @@ def _render_entry(
 def _upload(form: ObservationForm) -> bytes | None:
     """The chosen photo's bytes (one byte over the limit is enough to refuse it)."""
     upload = form.photo.data
-    return upload.read(MAX_PHOTO_BYTES + 1) if upload else None
+    if not upload:
+        return None
+    upload.stream.seek(0)  # from the start again when a request is retried (kaizen/faults.py)
+    return cast(bytes, upload.read(MAX_PHOTO_BYTES + 1))
 
 
 @csrf.exempt  # checked in the view, after the upload ceiling is raised
 @bp.route("/observe", methods=["GET", "POST"])
 def observe() -> Response:
     """Report a waste in a few taps: no sign-in needed, the area pre-filled from the QR code."""
-    area, unknown_area = _preset_area()
+    page = _entry_page()
     if request.method == "GET":
-        return _render_entry(_fresh_form(area), area, unknown_area=unknown_area)
+        return _render_entry(_fresh_form(page), page, unknown_area=page.unknown_area)
     request.max_content_length = UPLOAD_CEILING
     if current_app.config["WTF_CSRF_ENABLED"]:
         csrf.protect()
     form = ObservationForm()
-    result = submit_observation(db.session, form.submitted(_upload(form)), _person())
+    key = form.form_key.data if _valid_form_key(form.form_key.data) else None
+    result = submit_observation(db.session, form.submitted(_upload(form)), _person(), key=key)
     if result.observation is not None:
         if is_partial_request():
-            return _render_entry(_fresh_form(area), area, thanked=True)
+            return _render_entry(_fresh_form(page), page, thanked=True)
         flash(THANKS, "success")
-        return redirect(url_for(".observe", area=area.slug if area else None), 303)
+        return redirect(_post_url(page), 303)
     form.show_errors(result.errors)
-    # A refused photo must not be kept in the re-shown form: its input gets a new name.
-    form.form_key.data = _form_key(None if "photo" in result.errors else form.form_key.data)
+    # A refused photo must not be kept in the re-shown form: its input gets a new name. A
+    # key already used for another report makes way for a new one.
+    kept = not {"photo", "form_key"} & result.errors.keys()
+    form.form_key.data = _form_key(form.form_key.data if kept else None)
     again = result.photo_accepted and not is_partial_request()
-    return _render_entry(form, area, photo_again=again, status=422)
+    return _render_entry(form, page, photo_again=again, status=422)
+
+
+def _post_url(page: EntryPage) -> str:
+    """The entry form's own address, with its preset area."""
+    return url_for(".observe", area=page.preset.slug if page.preset else None)
 
 
 def _filters(args: MultiDict[str, str]) -> ObservationFilters:

@@ -10,11 +10,12 @@ database write lock on SQLite), so two moves can never both squeeze under a WIP 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Table, bindparam, select, update
+from sqlalchemy.exc import IntegrityError
 
 from kaizen.models import (
     BoardColumn,
@@ -29,6 +30,15 @@ from kaizen.models import (
     utcnow,
 )
 from kaizen.services import DbSession
+from kaizen.services.idempotency import (
+    MOVE,
+    InvalidKey,
+    KeyReused,
+    fingerprint,
+    remember,
+    stored_result,
+    valid_key,
+)
 
 REASON_MAX_LENGTH = 500
 
@@ -105,6 +115,13 @@ class InvalidMove(MoveRefused):
     """The request itself makes no sense (a reason far too long, a negative position)."""
 
 
+class MoveKeyReused(MoveRefused):
+    """The move's key was already used for a different move: nothing was written."""
+
+    def __init__(self) -> None:
+        super().__init__("This move was already sent with other details. Reload the board.")
+
+
 @dataclass(frozen=True)
 class MoveResult:
     """What a successful move did."""
@@ -127,6 +144,27 @@ class MoveResult:
         """True when this move took the card into Done."""
         return self.column_changed and self.to_column is BoardColumn.DONE
 
+    def stored(self) -> dict[str, Any]:
+        """The result as plain JSON values, kept with the move's idempotency key."""
+        values = asdict(self)
+        values["from_column"] = self.from_column.value
+        values["to_column"] = self.to_column.value
+        values["outcome"] = self.outcome.value if self.outcome is not None else None
+        return values
+
+    @classmethod
+    def from_stored(cls, values: dict[str, Any]) -> MoveResult:
+        """The result kept with an idempotency key, as the first answer gave it."""
+        outcome = values.get("outcome")
+        return cls(
+            **{
+                **values,
+                "from_column": BoardColumn(values["from_column"]),
+                "to_column": BoardColumn(values["to_column"]),
+                "outcome": Outcome(outcome) if outcome else None,
+            }
+        )
+
 
 def move_card(
     session: DbSession,
@@ -138,12 +176,16 @@ def move_card(
     reason: str | None = None,
     outcome: Outcome | None = None,
     now: datetime | None = None,
+    key: str | None = None,
 ) -> MoveResult:
     """Move a card to `position` (None: the end; Done: the top) of `to_column`, and commit.
 
     Raises a MoveRefused subclass, after rolling back so nothing is written, when the
     version is stale, a hard WIP limit refuses, a soft one needs a reason, or Done needs
     an outcome. Call it with a session that holds no other pending work.
+
+    With a `key` (made by the client for this one move), a retry of a move that was
+    stored answers with the first result and writes nothing (services/idempotency.py).
     """
     now = now or utcnow()
     reason = (reason or "").strip() or None
@@ -152,18 +194,62 @@ def move_card(
     if position is not None and position < 0:
         raise InvalidMove("That position is not on the board.")
     try:
+        key = valid_key(key)
+    except InvalidKey as error:
+        raise InvalidMove(str(error)) from error
+    asked = fingerprint(card_id, to_column, position, expected_version, reason, outcome)
+    try:
+        # Looked up under the team's lock: a copy of this move that is still running holds
+        # the lock, and once it commits, its key is what this one finds.
+        team_id = session.scalar(select(Improvement.team_id).where(Improvement.id == card_id))
+        if team_id is None:
+            raise CardNotFound(card_id)
+        _lock_team(session, team_id)
+        first = _first_result(session, key, asked)
+        if first is not None:
+            session.rollback()
+            return first
         result = _move(
-            session, card_id, to_column, position, expected_version, by_user, reason, outcome, now
+            session,
+            team_id,
+            card_id,
+            to_column,
+            position,
+            expected_version,
+            by_user,
+            reason,
+            outcome,
+            now,
         )
+        if key is not None:
+            remember(session, MOVE, key, asked, result.stored(), now)
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        first = _first_result(session, key, asked)
+        if first is None:
+            raise
+        return first
     except BaseException:
         session.rollback()
         raise
-    session.commit()
     return result
+
+
+def _first_result(session: DbSession, key: str | None, asked: str) -> MoveResult | None:
+    """The result a move with this key already had, or None."""
+    if key is None:
+        return None
+    try:
+        stored = stored_result(session, MOVE, key, asked)
+    except KeyReused as error:
+        raise MoveKeyReused() from error
+    return MoveResult.from_stored(stored) if stored is not None else None
 
 
 def _move(
     session: DbSession,
+    team_id: int,
     card_id: int,
     to_column: BoardColumn,
     position: int | None,
@@ -173,12 +259,8 @@ def _move(
     outcome: Outcome | None,
     now: datetime,
 ) -> MoveResult:
-    """The body of move_card, inside the transaction that move_card commits or rolls back."""
-    team_id = session.scalar(select(Improvement.team_id).where(Improvement.id == card_id))
-    if team_id is None:
-        raise CardNotFound(card_id)
-    _lock_team(session, team_id)
-
+    """The body of move_card, inside the transaction that move_card commits or rolls back,
+    with the team's lock already held."""
     # Read the card again under the lock: this is the state the move is decided on.
     card = session.execute(
         select(

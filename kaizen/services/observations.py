@@ -3,6 +3,7 @@ improvement cards and five-whys records."""
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from dataclasses import dataclass, field
@@ -27,6 +28,14 @@ from kaizen.models import (
     utcnow,
 )
 from kaizen.services import DbSession
+from kaizen.services.idempotency import (
+    OBSERVATION,
+    InvalidKey,
+    KeyReused,
+    fingerprint,
+    once,
+    valid_key,
+)
 from kaizen.services.improvements import create_improvement
 from kaizen.services.months import Month
 from kaizen.services.photos import PhotoError, ProcessedPhoto, process_photo
@@ -41,6 +50,10 @@ PER_PAGE = 50
 NO_DESCRIPTION = "Tell us in a sentence or two what you saw."
 LONG_DESCRIPTION = f"Please keep it under {MAX_DESCRIPTION} characters."
 MINUTES_RANGE = f"Minutes lost is between 0 and {MAX_MINUTES_LOST} (a week)."
+ALREADY_SENT = (
+    "This form was already sent with other details. Your text is kept: "
+    "tap Report to send it as a new report."
+)
 
 
 class ObservationError(ValueError):
@@ -144,6 +157,8 @@ class Submitted:
     errors: dict[str, str]
     # A photo that was fine, though something else was not (the page asks to pick it again).
     photo_accepted: bool = False
+    # True when the report's key was seen before: the first submit's report, nothing new.
+    replayed: bool = False
 
 
 WASTE_CODES = frozenset(w.value for w in Waste)
@@ -203,11 +218,19 @@ def submit_observation(
     data: ObservationInput,
     reporter: User | None,
     now: datetime | None = None,
+    key: str | None = None,
 ) -> Submitted:
     """Check a submitted report field by field and save it (committed) when all is well.
 
     A signed-out tablet always reports anonymously; a photo is checked and cleaned here too.
+    With a `key` (the form's, the offline queue's or the API's), a report already stored
+    under that key is answered again and nothing new is stored (services/idempotency.py).
     """
+    try:
+        key = valid_key(key)
+    except InvalidKey as error:
+        return Submitted(None, {"form_key": str(error)})
+    asked = _fingerprint(data)
     errors, area, minutes = _input_errors(session, data)
     photo = None
     if data.photo:
@@ -217,20 +240,48 @@ def submit_observation(
             errors["photo"] = str(error)
     if errors or area is None:
         return Submitted(None, errors, photo_accepted=photo is not None)
-    observation = create_observation(
-        session,
-        area=area,
-        waste=Waste(str(data.waste)),
-        description=data.description or "",
-        minutes_lost=minutes,
-        frequency=Frequency(data.frequency) if data.frequency else None,
-        photo=photo,
-        reporter=reporter,
-        anonymous=data.anonymous or reporter is None,
-        now=now,
+
+    created: list[Observation] = []
+
+    def write() -> dict[str, Any]:
+        observation = create_observation(
+            session,
+            area=area,
+            waste=Waste(str(data.waste)),
+            description=data.description or "",
+            minutes_lost=minutes,
+            frequency=Frequency(data.frequency) if data.frequency else None,
+            photo=photo,
+            reporter=reporter,
+            anonymous=data.anonymous or reporter is None,
+            now=now,
+        )
+        created.append(observation)
+        return {"observation_id": observation.id}
+
+    try:
+        result, replayed = once(session, OBSERVATION, key, asked, write)
+    except KeyReused:
+        return Submitted(None, {"form_key": ALREADY_SENT})
+    if not replayed:
+        # The object in hand: loading it again after the commit could fail the answer.
+        return Submitted(created[0], {})
+    return Submitted(session.get(Observation, result["observation_id"]), {}, replayed=True)
+
+
+def _fingerprint(data: ObservationInput) -> str:
+    """What the report says, to tell a retry of it from another report under the same key."""
+    photo = hashlib.sha256(data.photo).hexdigest() if data.photo else None
+    minutes = str(data.minutes_lost).strip() if data.minutes_lost is not None else ""
+    return fingerprint(
+        (data.area or "").strip().lower(),
+        data.waste,
+        (data.description or "").strip(),
+        minutes,
+        data.frequency or None,
+        photo,
+        data.anonymous,
     )
-    session.commit()
-    return Submitted(observation, {})
 
 
 @dataclass(frozen=True)
@@ -490,3 +541,33 @@ def default_area(person: User | None) -> Area | None:
 def anonymous_by_default(person: User | None) -> bool:
     """Kiosk tablets and signed-out reports carry no name unless someone asks for it."""
     return person is None or person.role is Role.KIOSK
+
+
+@dataclass(frozen=True)
+class EntryPage:
+    """What the entry form shows around a report, as plain values.
+
+    Read before a submit, so the answer to a saved report needs no query after the commit:
+    a connection lost there would turn a stored report into an error the person retries.
+    """
+
+    preset: AreaChoice | None
+    unknown_area: bool
+    areas: list[AreaChoice]
+    signed_in: bool
+    anonymous: bool
+
+
+def entry_page(session: DbSession, slug: str | None, person: User | None) -> EntryPage:
+    """The areas to pick from, the one from `?area=` (or the kiosk's own) and who is reporting."""
+    found = area_by_slug(session, slug)
+    area = found or default_area(person)
+    areas = area_choices(session)
+    preset = next((c for c in areas if area is not None and c.id == area.id), None)
+    return EntryPage(
+        preset=preset,
+        unknown_area=bool((slug or "").strip()) and found is None,
+        areas=areas,
+        signed_in=person is not None,
+        anonymous=anonymous_by_default(person),
+    )
