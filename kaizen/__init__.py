@@ -15,6 +15,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from kaizen.config import instance_path_setting, settings_from_environment
 from kaizen.extensions import csrf, db, htmx, login, migrate
+from kaizen.faults import KaizenFlask, engine_options
+from kaizen.faults import install as install_fault_handling
 
 
 def resource_dir(name: str) -> Path:
@@ -36,7 +38,7 @@ MIGRATIONS_DIR = resource_dir("migrations")
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Create and configure the Kaizen app; `config` overrides settings from the environment."""
     config = config or {}
-    app = Flask(
+    app = KaizenFlask(
         __name__,
         instance_path=instance_path_setting(
             config.get("INSTANCE_PATH") or os.environ.get("KAIZEN_INSTANCE_PATH")
@@ -50,8 +52,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(settings_from_environment(instance_path))
     app.config.from_mapping(config)
     trust_proxies(app, app.config.get("TRUSTED_PROXIES", 0))
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(
+        app.config["SQLALCHEMY_DATABASE_URI"], app.config.get("SQLALCHEMY_ENGINE_OPTIONS")
+    )
 
     db.init_app(app)
+    install_fault_handling(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     csrf.init_app(app)
     htmx.init_app(app)

@@ -9,10 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, Response, make_response, render_template, request, url_for
+from flask import Flask, Response, g, make_response, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import inspect
 from werkzeug.exceptions import HTTPException
 
+from kaizen import faults
 from kaizen.extensions import htmx
 
 
@@ -36,16 +38,77 @@ def render_page_or_fragment(
     return vary_on_htmx(response)
 
 
+@dataclass(frozen=True)
+class AccountInHand:
+    """Who is signed in, as far as is known without asking the database."""
+
+    signed_in: bool
+    name: str | None
+
+
+def account_in_hand() -> AccountInHand:
+    """The signed-in person's name if this request already loaded it, else only whether
+    someone is signed in (the session cookie says so): an error page asks no query."""
+    user = g.get("_login_user")
+    state = inspect(user, raiseerr=False) if user is not None else None
+    name = state.dict.get("display_name") if state is not None else None
+    return AccountInHand(signed_in="_user_id" in session, name=name)
+
+
+# Fields that carry no typing of the person's own (tokens, keys, where a form came from).
+_NOT_TYPED = frozenset({"csrf_token", "form_key", "key", "version", "position", "board", "done"})
+
+
+@dataclass(frozen=True)
+class TypedForm:
+    """A plain form whose sending failed, to offer it again with everything typed."""
+
+    action: str
+    fields: list[tuple[str, str]]
+    shown: list[tuple[str, str]]
+    files: list[str]
+
+
+def typed_form() -> TypedForm | None:
+    """The form a plain (not htmx) POST sent, or None: kept for an error page to send again."""
+    if request.method != "POST" or is_partial_request():
+        return None
+    try:
+        fields = [(k, v) for k, v in request.form.items(multi=True) if k != "csrf_token"]
+        files = sorted({name for name, f in request.files.items(multi=True) if f.filename})
+    except Exception:  # a body that cannot be read (too large, cut off) has nothing to keep
+        return None
+    if not fields and not files:
+        return None
+    shown = [
+        (name.replace("_", " ").capitalize(), value)
+        for name, value in fields
+        if name not in _NOT_TYPED and value.strip()
+    ]
+    return TypedForm(request.full_path.rstrip("?"), fields, shown, files)
+
+
 def _error_page(status: int, title: str, message: str) -> Response:
-    """A calm error page (or fragment for htmx) that never shows a traceback."""
-    return render_page_or_fragment(
+    """A calm error page (or fragment for htmx) that never shows a traceback.
+
+    It rolls the session back first and asks the database nothing, so it renders even when
+    the database connection is gone. A plain form's fields come back, ready to send again.
+    """
+    account = account_in_hand()
+    faults.start_afresh()
+    response = render_page_or_fragment(
         "errors/page.html",
         "errors/_message.html",
         status=status,
         title=title,
         message=message,
         status_code=status,
+        account=account,
+        typed=typed_form() if status >= 500 else None,
     )
+    if status == 503:
+        response.headers["Retry-After"] = "5"
+    return response
 
 
 ERROR_TEXT = {
@@ -57,6 +120,11 @@ ERROR_TEXT = {
     500: (
         "Something went wrong on our side",
         "Nothing you typed is your fault. Please try again in a moment.",
+    ),
+    503: (
+        "The database is not answering",
+        "Kaizen cannot reach its database for a moment, most likely a restart. "
+        "Please try again in a few seconds.",
     ),
 }
 
@@ -123,7 +191,8 @@ def register_web_helpers(app: Flask) -> None:
         if isinstance(error, HTTPException):
             return http_error(error)
         app.logger.exception("Unhandled error on %s", request.path)
-        return _error_page(500, *ERROR_TEXT[500])
+        status = 503 if faults.database_unavailable(error) else 500
+        return _error_page(status, *ERROR_TEXT[status])
 
     @app.after_request
     def security_headers(response: Response) -> Response:

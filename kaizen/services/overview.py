@@ -103,11 +103,26 @@ def plant_overview(session: DbSession, now: datetime) -> PlantOverview:
     )
 
 
-def database_answers(session: DbSession) -> bool:
-    """Whether the database answers a trivial query (for `/healthz`)."""
+# A write the database must accept but that changes no row: refused by a read-only file
+# (SQLite), a read-only transaction, a hot standby or a database in recovery (PostgreSQL).
+WRITE_PROBE = "UPDATE team SET board_version = board_version WHERE 1 = 0"
+
+
+def database_health(session: DbSession) -> str | None:
+    """None when the database answers and accepts writes, else what is wrong (for `/healthz`).
+
+    The write probe is rolled back at once; it takes no row lock, and on SQLite only the
+    write lock for the moment it runs.
+    """
     try:
         session.execute(text("SELECT 1"))
     except SQLAlchemyError:
         session.rollback()
-        return False
-    return True
+        return "database unavailable"
+    try:
+        session.execute(text(WRITE_PROBE))
+    except SQLAlchemyError:
+        return "database refuses writes"
+    finally:
+        session.rollback()
+    return None
