@@ -69,13 +69,18 @@ def commit_asked() -> bool:
     return bool(db.session().info.get(_COMMIT_ASKED))
 
 
-def start_afresh() -> None:
-    """Roll back (or, if even that fails, throw away) the session, and forget the user loaded
-    through it, so the next attempt starts on a fresh connection."""
+def roll_back_quietly() -> None:
+    """Roll the session back; if even that fails (a dead connection), throw the session away."""
     try:
         db.session.rollback()
     except Exception:
         close_quietly()
+
+
+def start_afresh() -> None:
+    """Roll back and forget the account loaded through the old session, so the next attempt
+    starts on a fresh connection."""
+    roll_back_quietly()
     g.pop("_login_user", None)
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import inspect
 from werkzeug.exceptions import HTTPException
 
 from kaizen import faults
-from kaizen.extensions import htmx
+from kaizen.extensions import htmx, login
 
 
 def is_partial_request() -> bool:
@@ -95,7 +95,10 @@ def _error_page(status: int, title: str, message: str) -> Response:
     the database connection is gone. A plain form's fields come back, ready to send again.
     """
     account = account_in_hand()
-    faults.start_afresh()
+    faults.roll_back_quietly()
+    # Flask-Login's template context loads the account unless one is in hand: hand it the
+    # anonymous user, so rendering asks the database nothing (the page shows `account`).
+    g._login_user = login.anonymous_user()
     response = render_page_or_fragment(
         "errors/page.html",
         "errors/_message.html",
