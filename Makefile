@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint format mutation screenshots clean
+.PHONY: run test lint format mutation faults screenshots clean
 
 # A virtualenv keeps Kaizen's packages away from the system Python. Debian's python3
 # may lack the venv module, so fall back to the virtualenv package from PyPI.
@@ -37,6 +37,10 @@ lint: $(VENV)/.installed-test
 ## Mutation testing of the rule modules (tests/mutation/modules.toml); see docs/testing.md.
 mutation: $(VENV)/.installed-test
 	$(BIN)/python tests/mutation/run.py
+
+## The fault test: a private PostgreSQL cluster restarted under load (root, pg_createcluster).
+faults: $(VENV)/.installed-test
+	$(BIN)/python tests/faults/run.py
 
 format: $(VENV)/.installed-test
 	$(BIN)/ruff format .
