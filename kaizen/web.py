@@ -6,6 +6,8 @@ page already holds. Every answer that depends on HX-Request says so with `Vary`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,7 +76,12 @@ def typed_form() -> TypedForm | None:
     if request.method != "POST" or is_partial_request():
         return None
     try:
-        fields = [(k, v) for k, v in request.form.items(multi=True) if k != "csrf_token"]
+        fields = [
+            (k, v)
+            for k, v in request.form.items(multi=True)
+            # A password is never written into a page: the person types it again.
+            if k != "csrf_token" and "password" not in k
+        ]
         files = sorted({name for name, f in request.files.items(multi=True) if f.filename})
     except Exception:  # a body that cannot be read (too large, cut off) has nothing to keep
         return None
@@ -88,6 +95,22 @@ def typed_form() -> TypedForm | None:
     return TypedForm(request.full_path.rstrip("?"), fields, shown, files)
 
 
+@contextmanager
+def _no_account_loading() -> Iterator[None]:
+    """While rendering: Flask-Login's template context loads the account from the database
+    unless one is in hand, so hand it the anonymous user (the page shows `account`)."""
+    missing = object()
+    kept = g.get("_login_user", missing)
+    g._login_user = login.anonymous_user()
+    try:
+        yield
+    finally:
+        if kept is missing:
+            g.pop("_login_user", None)
+        else:
+            g._login_user = kept
+
+
 def _error_page(status: int, title: str, message: str) -> Response:
     """A calm error page (or fragment for htmx) that never shows a traceback.
 
@@ -96,19 +119,17 @@ def _error_page(status: int, title: str, message: str) -> Response:
     """
     account = account_in_hand()
     faults.roll_back_quietly()
-    # Flask-Login's template context loads the account unless one is in hand: hand it the
-    # anonymous user, so rendering asks the database nothing (the page shows `account`).
-    g._login_user = login.anonymous_user()
-    response = render_page_or_fragment(
-        "errors/page.html",
-        "errors/_message.html",
-        status=status,
-        title=title,
-        message=message,
-        status_code=status,
-        account=account,
-        typed=typed_form() if status >= 500 else None,
-    )
+    with _no_account_loading():
+        response = render_page_or_fragment(
+            "errors/page.html",
+            "errors/_message.html",
+            status=status,
+            title=title,
+            message=message,
+            status_code=status,
+            account=account,
+            typed=typed_form() if status >= 500 else None,
+        )
     if status == 503:
         response.headers["Retry-After"] = "5"
     return response

@@ -293,6 +293,25 @@ def test_a_plain_form_that_fails_keeps_what_was_typed_ready_to_send_again(
     assert stored_reports(session) == 1
 
 
+def test_a_failed_sign_in_page_never_holds_the_password(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import kaizen.accounts.views
+
+    def fail(*_args: Any, **_kwargs: Any) -> None:
+        raise lost_connection()
+
+    monkeypatch.setattr(kaizen.accounts.views, "authenticate", fail)
+    monkeypatch.setattr(kaizen.faults, "RETRY_PAUSES", ())
+
+    response = client.post("/login", data={"username": "mira", "password": "s3cret-horse"})
+
+    html = response.get_data(as_text=True)
+    assert response.status_code == 503
+    assert 'value="mira"' in html
+    assert "s3cret-horse" not in html
+
+
 def test_an_htmx_error_is_a_fragment_without_a_resend_form(
     client: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -434,15 +434,18 @@ class HealthWatch(threading.Thread):
             self.seen.append((time.monotonic(), request(self.port, "GET", "/healthz").status))
             time.sleep(0.1)
 
-    def back_after(self, moment: float) -> float | None:
-        """Seconds from `moment` until /healthz first answered 200 again after answering
-        something else (None when it never stopped answering 200)."""
+    def after(self, moment: float) -> str:
+        """What /healthz answered from `moment` on: while it was not 200, and for how long."""
         after = [(t, s) for t, s in self.seen if t >= moment]
         down = next((t for t, s in after if s != 200), None)
         if down is None:
-            return None
+            return "always 200"
         up = next((t for t, s in after if t > down and s == 200), None)
-        return None if up is None else up - moment
+        while_down = Counter(s for t, s in after if t >= down and (up is None or t < up))
+        shown = ", ".join(f"{n} x {s or 'no answer'}" for s, n in sorted(while_down.items()))
+        if up is None:
+            return f"{shown}, never 200 again"
+        return f"{shown}, then 200 again {up - moment:.1f} s after the restart began"
 
 
 # -- the checks ---------------------------------------------------------------------------------
@@ -574,7 +577,7 @@ def main() -> int:
             at(0.2)
             faults.append(("restart -m fast", time.monotonic()))
             pg_ctl("restart", "-m", "fast")
-            say("Cluster restarted (-m fast)")
+            say(f"Cluster restarted (-m fast) in {time.monotonic() - faults[-1][1]:.1f} s")
             at(0.45)
             victim = servers[0].workers()[0]
             os.kill(victim, signal.SIGKILL)
@@ -582,7 +585,7 @@ def main() -> int:
             at(0.7)
             faults.append(("restart -m immediate", time.monotonic()))
             pg_ctl("restart", "-m", "immediate")
-            say("Cluster restarted (-m immediate)")
+            say(f"Cluster restarted (-m immediate) in {time.monotonic() - faults[-1][1]:.1f} s")
             at(0.85)
             victim = servers[1].workers()[-1]
             os.kill(victim, signal.SIGKILL)
@@ -595,9 +598,7 @@ def main() -> int:
             say(f"Writes stopped; answers seen: {dict(sorted(tally.statuses.items()))},"
                 f" {tally.retries} sent again")  # fmt: skip
             for name, moment in faults:
-                back = watch.back_after(moment)
-                shown = "never went down" if back is None else f"200 again {back:.1f} s later"
-                say(f"/healthz after {name}: {shown}")
+                say(f"/healthz after {name}: {watch.after(moment)}")
             failures = check(url, tally, cards)
     finally:
         for server in servers:
