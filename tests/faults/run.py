@@ -600,6 +600,13 @@ def main() -> int:
             for name, moment in faults:
                 say(f"/healthz after {name}: {watch.after(moment)}")
             failures = check(url, tally, cards)
+            logs = "".join(server.log.read_text(errors="replace") for server in servers)
+            say(
+                f"The servers ran {logs.count('trying again')} requests again after a lost"
+                f" connection, closed {logs.count('Could not close the database session')}"
+                f" sessions on a dead connection quietly, and logged"
+                f" {logs.count('Unhandled error on')} errors (answered with the calm page)"
+            )
     finally:
         for server in servers:
             server.process.terminate()
