@@ -15,7 +15,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event, func, select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 import kaizen.faults
@@ -25,7 +25,14 @@ import kaizen.services.idempotency
 from kaizen import create_app
 from kaizen.extensions import db
 from kaizen.models import BoardColumn, CardMove, IdempotencyKey, Improvement, Observation
-from kaizen.services.idempotency import KeyReused, fingerprint, once
+from kaizen.services.idempotency import (
+    BAD_KEY,
+    InvalidKey,
+    KeyReused,
+    fingerprint,
+    once,
+    valid_key,
+)
 from kaizen.services.moves import MoveKeyReused, move_card
 from kaizen.services.observations import ObservationInput, submit_observation
 from tests.conftest import POSTGRES_URL, SignIn, app_config
@@ -143,12 +150,13 @@ def test_a_retry_that_races_the_first_copy_gets_the_first_answer(
     first = submit_observation(session, data, None, key=KEY)
     # The second copy looked before the first had committed: it finds no key at first.
     real = kaizen.services.idempotency.stored_result
-    looks = iter([None])
-    monkeypatch.setattr(
-        kaizen.services.idempotency,
-        "stored_result",
-        lambda *args: next(looks, None) or real(*args),
-    )
+    looks: list[int] = []
+
+    def too_early_the_first_time(*args: Any) -> Any:
+        looks.append(1)
+        return None if len(looks) == 1 else real(*args)
+
+    monkeypatch.setattr(kaizen.services.idempotency, "stored_result", too_early_the_first_time)
 
     again = submit_observation(session, data, None, key=KEY)
 
@@ -156,6 +164,68 @@ def test_a_retry_that_races_the_first_copy_gets_the_first_answer(
     assert again.observation is not None and first.observation is not None
     assert again.observation.id == first.observation.id
     assert stored_reports(session) == 1
+
+
+def test_a_replay_does_not_run_the_write_again(session: Session) -> None:
+    writes: list[int] = []
+
+    def write() -> dict[str, Any]:
+        writes.append(1)
+        return {"observation_id": len(writes)}
+
+    first = once(session, "observation", KEY, fingerprint("x"), write)
+    again = once(session, "observation", KEY, fingerprint("x"), write)
+
+    assert first == ({"observation_id": 1}, False)
+    assert again == ({"observation_id": 1}, True)
+    assert writes == [1]
+
+
+def test_the_same_key_in_another_scope_is_another_request(session: Session) -> None:
+    once(session, "observation", KEY, fingerprint("x"), lambda: {"observation_id": 1})
+
+    result = once(session, "move", KEY, fingerprint("y"), lambda: {"move_id": 7})
+
+    assert result == ({"move_id": 7}, False)
+
+
+def test_without_a_key_a_write_that_breaks_a_constraint_is_not_taken_for_a_retry(
+    session: Session,
+) -> None:
+    def write() -> dict[str, Any]:
+        session.add(Observation(description="No area, no waste."))
+        session.flush()
+        return {}
+
+    with pytest.raises(IntegrityError):
+        once(session, "observation", None, fingerprint("x"), write)
+
+
+@pytest.mark.parametrize("key", ["1234567", "x" * 65, "has space1", "ünïcode12", "a/b/c/d/e"])
+def test_keys_of_the_wrong_shape_are_refused(key: str) -> None:
+    with pytest.raises(InvalidKey):
+        valid_key(key)
+
+
+@pytest.mark.parametrize("key", ["12345678", "x" * 64, "0b8e5c1e-2f8a-4f3e-9c55-1d2e3f4a5b6c"])
+def test_keys_of_8_to_64_letters_digits_and_dashes_are_taken(key: str) -> None:
+    assert valid_key(key) == key
+
+
+@pytest.mark.usefixtures("press_3")
+def test_a_report_with_a_malformed_key_is_not_stored_and_says_why(session: Session) -> None:
+    data = ObservationInput(area="press-3", waste="waiting", description="Forklift late.")
+
+    result = submit_observation(session, data, None, key="not a key")
+
+    assert result.observation is None
+    assert result.errors == {"form_key": BAD_KEY}
+    assert stored_reports(session) == 0
+
+
+@pytest.mark.parametrize("key", [None, ""])
+def test_no_key_means_no_key(key: str | None) -> None:
+    assert valid_key(key) is None
 
 
 def test_a_failed_write_leaves_its_key_free(session: Session) -> None:

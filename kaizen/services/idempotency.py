@@ -17,17 +17,17 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from kaizen.models import IdempotencyKey, utcnow
+from kaizen.models import IdempotencyKey
 from kaizen.services import DbSession
 
 # Letters, digits and - _ . : (a UUID, a hex token), 8 to 64 of them.
 KEY_PATTERN = re.compile(r"[A-Za-z0-9_.:-]{8,64}")
+BAD_KEY = "An idempotency key is 8 to 64 letters, digits or - _ . :"
 
 OBSERVATION = "observation"
 MOVE = "move"
@@ -45,17 +45,16 @@ class InvalidKey(ValueError):
 
 def valid_key(key: str | None) -> str | None:
     """The key when it is well formed, None when none was given; InvalidKey otherwise."""
-    if key is None or key == "":
+    if not key:
         return None
     if not KEY_PATTERN.fullmatch(key):
-        raise InvalidKey("An idempotency key is 8 to 64 letters, digits or - _ . :")
+        raise InvalidKey(BAD_KEY)
     return key
 
 
 def fingerprint(*parts: Any) -> str:
-    """A hash of what a request asks for, to tell a retry from a different request."""
-    text = json.dumps(parts, default=str, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
+    """A hash of what a request asks for (JSON values), to tell a retry from another request."""
+    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
 
 
 def stored_result(
@@ -70,7 +69,7 @@ def stored_result(
     if row is None:
         return None
     if row.fingerprint != request_fingerprint:
-        raise KeyReused(key)
+        raise KeyReused()
     return dict(row.result)
 
 
@@ -80,17 +79,10 @@ def remember(
     key: str,
     request_fingerprint: str,
     result: dict[str, Any],
-    now: datetime | None = None,
 ) -> None:
     """Store the key with its result in the current transaction (flushed, not committed)."""
     session.add(
-        IdempotencyKey(
-            scope=scope,
-            key=key,
-            fingerprint=request_fingerprint,
-            result=result,
-            created_at=now or utcnow(),
-        )
+        IdempotencyKey(scope=scope, key=key, fingerprint=request_fingerprint, result=result)
     )
     session.flush()
 

@@ -222,7 +222,7 @@ def move_card(
             now,
         )
         if key is not None:
-            remember(session, MOVE, key, asked, result.stored(), now)
+            remember(session, MOVE, key, asked, result.stored())
         session.commit()
     except IntegrityError:
         session.rollback()
