@@ -24,7 +24,14 @@ import kaizen.observations.views
 import kaizen.services.idempotency
 from kaizen import create_app
 from kaizen.extensions import db
-from kaizen.models import BoardColumn, CardMove, IdempotencyKey, Improvement, Observation
+from kaizen.models import (
+    BoardColumn,
+    CardMove,
+    IdempotencyKey,
+    Improvement,
+    Observation,
+    Outcome,
+)
 from kaizen.services.idempotency import (
     BAD_KEY,
     InvalidKey,
@@ -33,7 +40,7 @@ from kaizen.services.idempotency import (
     once,
     valid_key,
 )
-from kaizen.services.moves import MoveKeyReused, move_card
+from kaizen.services.moves import InvalidMove, MoveKeyReused, move_card
 from kaizen.services.observations import ObservationInput, submit_observation
 from tests.conftest import POSTGRES_URL, SignIn, app_config
 from tests.factories import make_area, make_improvement, make_team, make_user
@@ -269,6 +276,55 @@ def test_a_move_key_reused_for_another_move_is_refused(session: Session) -> None
 
     with pytest.raises(MoveKeyReused):
         move_card(session, card.id, BoardColumn.CHECK, None, 2, None, key=KEY)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"card": "other"},
+        {"to_column": BoardColumn.CHECK},
+        {"position": 0},
+        {"version": 2},
+        {"reason": "Urgent for the audit."},
+        {"to_column": BoardColumn.DONE, "outcome": Outcome.ADOPTED},
+    ],
+    ids=["card", "column", "position", "version", "reason", "outcome"],
+)
+def test_a_move_key_sent_with_any_other_detail_is_refused(
+    session: Session, change: dict[str, Any]
+) -> None:
+    team = make_team(session)
+    card = make_improvement(session, team=team, board_column=BoardColumn.PLAN)
+    other = make_improvement(session, team=team, board_column=BoardColumn.PLAN)
+    session.commit()
+    first: dict[str, Any] = {"to_column": BoardColumn.DO, "position": None, "version": 1}
+    move_card(session, card.id, first["to_column"], None, 1, None, key=KEY)
+    asked = {**first, "reason": None, "outcome": None, **change}
+    card_id = other.id if change.get("card") else card.id
+
+    with pytest.raises(MoveKeyReused):
+        move_card(
+            session,
+            card_id,
+            asked["to_column"],
+            asked["position"],
+            asked["version"],
+            None,
+            reason=asked["reason"],
+            outcome=asked["outcome"],
+            key=KEY,
+        )
+
+
+def test_a_move_with_a_malformed_key_is_refused_and_nothing_moves(session: Session) -> None:
+    card = make_improvement(session, team=make_team(session), board_column=BoardColumn.PLAN)
+    session.commit()
+
+    with pytest.raises(InvalidMove, match="idempotency key"):
+        move_card(session, card.id, BoardColumn.DO, None, 1, None, key="not a key")
+
+    session.expire_all()
+    assert session.get(Improvement, card.id).board_column is BoardColumn.PLAN  # type: ignore[union-attr]
 
 
 def test_a_move_form_sent_twice_with_its_key_redirects_both_times(

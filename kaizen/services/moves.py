@@ -15,7 +15,6 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Table, bindparam, select, update
-from sqlalchemy.exc import IntegrityError
 
 from kaizen.models import (
     BoardColumn,
@@ -200,7 +199,8 @@ def move_card(
     asked = fingerprint(card_id, to_column, position, expected_version, reason, outcome)
     try:
         # Looked up under the team's lock: a copy of this move that is still running holds
-        # the lock, and once it commits, its key is what this one finds.
+        # the lock, and once it commits, its key is what this one finds. So two copies can
+        # never both miss the key (the primary key would refuse the second anyway).
         team_id = session.scalar(select(Improvement.team_id).where(Improvement.id == card_id))
         if team_id is None:
             raise CardNotFound(card_id)
@@ -224,12 +224,6 @@ def move_card(
         if key is not None:
             remember(session, MOVE, key, asked, result.stored())
         session.commit()
-    except IntegrityError:
-        session.rollback()
-        first = _first_result(session, key, asked)
-        if first is None:
-            raise
-        return first
     except BaseException:
         session.rollback()
         raise
