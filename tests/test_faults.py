@@ -316,6 +316,28 @@ def test_a_move_key_sent_with_any_other_detail_is_refused(
         )
 
 
+def test_a_finish_sent_again_with_its_key_answers_with_the_same_outcome(session: Session) -> None:
+    card = make_improvement(session, team=make_team(session), board_column=BoardColumn.CHECK)
+    session.commit()
+    done = BoardColumn.DONE
+
+    first = move_card(session, card.id, done, None, 1, None, outcome=Outcome.ADOPTED, key=KEY)
+    again = move_card(session, card.id, done, None, 1, None, outcome=Outcome.ADOPTED, key=KEY)
+
+    assert again == first
+    assert again.outcome is Outcome.ADOPTED and again.finished
+
+
+def test_a_finish_key_sent_with_the_other_outcome_is_refused(session: Session) -> None:
+    card = make_improvement(session, team=make_team(session), board_column=BoardColumn.CHECK)
+    session.commit()
+    done = BoardColumn.DONE
+    move_card(session, card.id, done, None, 1, None, outcome=Outcome.ADOPTED, key=KEY)
+
+    with pytest.raises(MoveKeyReused, match="already sent with other details"):
+        move_card(session, card.id, done, None, 1, None, outcome=Outcome.NOT_ADOPTED, key=KEY)
+
+
 def test_a_move_with_a_malformed_key_is_refused_and_nothing_moves(session: Session) -> None:
     card = make_improvement(session, team=make_team(session), board_column=BoardColumn.PLAN)
     session.commit()
