@@ -411,6 +411,11 @@ def _pareto(totals: dict[Waste, int]) -> list[ParetoBar]:
     return bars
 
 
+def pareto_from_totals(by_count: dict[Waste, int], by_minutes: dict[Waste, int]) -> Pareto:
+    """The Pareto of per-waste totals (reports and minutes lost), biggest first."""
+    return Pareto(by_count=_pareto(by_count), by_minutes=_pareto(by_minutes))
+
+
 def waste_pareto(facts: Iterable[ObservationFact]) -> Pareto:
     """Wastes by number of reports and by minutes lost, biggest first."""
     by_count: dict[Waste, int] = defaultdict(int)
@@ -418,7 +423,7 @@ def waste_pareto(facts: Iterable[ObservationFact]) -> Pareto:
     for fact in facts:
         by_count[fact.waste] += 1
         by_minutes[fact.waste] += fact.minutes_lost or 0
-    return Pareto(by_count=_pareto(by_count), by_minutes=_pareto(by_minutes))
+    return pareto_from_totals(by_count, by_minutes)
 
 
 def cumulative_flow(

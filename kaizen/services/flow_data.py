@@ -35,11 +35,15 @@ class Scope:
     area_id: int | None = None
 
 
-def load_card_logs(session: DbSession, scope: Scope = Scope()) -> list[CardLog]:
-    """Every card in scope with its move log and blocked periods, in three queries."""
+def load_card_logs(
+    session: DbSession, scope: Scope = Scope(), only_ids: Sequence[int] | None = None
+) -> list[CardLog]:
+    """Every card in scope (or only these cards) with its move log and blocked periods, in
+    three queries."""
     in_scope = [
         *([Improvement.team_id == scope.team_id] if scope.team_id is not None else []),
         *([Improvement.area_id == scope.area_id] if scope.area_id is not None else []),
+        *([Improvement.id.in_(only_ids)] if only_ids is not None else []),
     ]
     cards = session.execute(
         select(

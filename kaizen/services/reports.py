@@ -7,43 +7,27 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 
 from kaizen.models import Area, Outcome, Team
-from kaizen.services import DbSession
+from kaizen.services import DbSession, report_data
 from kaizen.services.flow import (
-    BEFORE_AFTER_WEEKS,
     BeforeAfter,
     CardFlow,
-    Countermeasure,
     FlowDay,
     Lesson,
     MonthThroughput,
     MonthWasteCounts,
     Pareto,
     Percentiles,
-    aging_wip,
-    before_after,
-    card_flows,
-    cumulative_flow,
     cycle_days,
-    finished_between,
-    observations_by_month,
     percentiles,
     throughput_by_month,
-    waste_pareto,
 )
-from kaizen.services.flow_data import (
-    Scope,
-    data_version,
-    linked_observations,
-    load_card_logs,
-    load_lessons,
-    load_observations,
-)
+from kaizen.services.flow_data import Scope, data_version, load_lessons
 from kaizen.services.months import Month
 
 TRAILING_MONTHS = 12
@@ -225,45 +209,29 @@ def monthly_report(
     scope: Scope = Scope(),
     working_days: bool = False,
 ) -> MonthlyReport:
-    """The monthly report for `month` and the twelve months up to it, in a few queries."""
+    """The monthly report for `month` and the twelve months up to it, from aggregates over
+    those windows (`report_data`): its cost follows the windows, not the history."""
     months = month.ending(TRAILING_MONTHS)
     start, end = month.start, month.end
     window_start = months[0].start
 
-    logs = load_card_logs(session, scope)
-    flows = card_flows(logs, now, working_days)
-    finished = finished_between(flows, start, end)
-    cycle_points = [
-        f for f in finished_between(flows, window_start, end) if f.cycle_days is not None
-    ]
-    month_cycles = percentiles(cycle_days(finished))
-
-    before_window = timedelta(weeks=BEFORE_AFTER_WEEKS)
-    facts = load_observations(
-        session, min(window_start, start - before_window), end + before_window, scope
+    trailing = report_data.finished_flows(session, window_start, end, now, scope, working_days)
+    cycle_points = [f for f in trailing if f.cycle_days is not None]
+    month_ids = [f.id for f in trailing if f.finished_at is not None and f.finished_at >= start]
+    finished = sorted(
+        report_data.month_finished(session, month_ids, now, working_days),
+        key=lambda f: (f.finished_at or now, f.id),
     )
-    month_facts = [f for f in facts if start <= f.observed_at < end]
-
-    finished_ids = [f.id for f in finished]
-    links = linked_observations(session, finished_ids)
-    countermeasures = [
-        Countermeasure(
-            id=f.id,
-            title=f.title,
-            finished_at=f.finished_at,
-            area_id=f.area_id,
-            waste=f.waste,
-            linked_observation_ids=links.get(f.id, frozenset()),
-        )
-        for f in finished
-        if f.finished_at is not None
-    ]
-    lessons = load_lessons(session, finished_ids)
+    month_cycles = percentiles(cycle_days(finished))
+    pareto = report_data.month_pareto(session, month, scope)
+    lessons = load_lessons(session, [f.id for f in finished])
 
     # From the window's start, or the first logged move if later, to the month's last day.
-    first_move = min((m.at for log in logs for m in log.moves), default=None)
+    first_move = report_data.first_move_at(session, scope)
     flow = (
-        cumulative_flow(logs, max(months[0].first_day, first_move.date()), month.last_day, now)
+        report_data.cumulative_flow(
+            session, max(months[0].first_day, first_move.date()), month.last_day, now, scope
+        )
         if first_move is not None
         else []
     )
@@ -276,17 +244,17 @@ def monthly_report(
             not_adopted=sum(1 for f in finished if f.outcome is Outcome.NOT_ADOPTED),
             median_cycle_days=month_cycles.p50,
             p85_cycle_days=month_cycles.p85,
-            observations=len(month_facts),
+            observations=sum(bar.value for bar in pareto.by_count),
             lessons=len(lessons),
         ),
         finished=finished,
         cycle_points=cycle_points,
         cycle_percentiles=percentiles(cycle_days(cycle_points)),
-        throughput=throughput_by_month(flows, months),
-        observations=observations_by_month(facts, months),
-        pareto=waste_pareto(month_facts),
+        throughput=throughput_by_month(trailing, months),
+        observations=report_data.observations_by_month(session, months, scope),
+        pareto=pareto,
         flow=flow,
-        aging=aging_wip(flows),
-        before_after=before_after(countermeasures, facts, now),
+        aging=report_data.open_started_flows(session, now, scope, working_days),
+        before_after=report_data.before_after_of(session, finished, now, scope),
         lessons=lessons,
     )
