@@ -1,11 +1,10 @@
 """The monthly report: what it is asked for (month, team, area, working days), the month's
-numbers and the trailing twelve months of charts, built from the move log in a few queries,
-and the cache key that lets a browser reuse a chart it already has.
+numbers and the trailing twelve months of charts, from aggregates over those windows
+(`report_data`). Building it once for every worker is `report_cache`'s job.
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -27,13 +26,11 @@ from kaizen.services.flow import (
     percentiles,
     throughput_by_month,
 )
-from kaizen.services.flow_data import Scope, data_version, load_lessons
+from kaizen.services.flow_data import Scope, load_lessons
 from kaizen.services.months import Month
 
 TRAILING_MONTHS = 12
 LESSONS_SHOWN = 5
-# Bump when a chart's drawing changes, so browsers fetch the new look.
-CHART_REVISION = "1"
 
 
 @dataclass(frozen=True)
@@ -71,6 +68,11 @@ class ReportParams:
     def month_label(self) -> str:
         """'March 2026'."""
         return self.month.label
+
+    @property
+    def heading(self) -> str:
+        """'Improvement report — March 2026'."""
+        return f"Improvement report — {self.month.label}"
 
     @property
     def unit(self) -> str:
@@ -140,24 +142,6 @@ def choices(session: DbSession) -> tuple[list[Choice], list[Choice]]:
         for row in session.execute(select(Area.id, Area.slug, Area.name).order_by(Area.name))
     ]
     return teams, areas
-
-
-def chart_etag(session: DbSession, name: str, fmt: str, params: ReportParams, now: datetime) -> str:
-    """The cache key of one drawn chart: the data it shows, the question, and the hour.
-
-    Work-item ages grow with time, so the key also turns over every hour.
-    """
-    text = "|".join(
-        [
-            CHART_REVISION,
-            data_version(session),
-            name,
-            fmt,
-            repr(sorted(params.query().items())),
-            now.strftime("%Y-%m-%dT%H"),
-        ]
-    )
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 @dataclass(frozen=True)
