@@ -126,7 +126,7 @@ def ensure_build(
         found = _lookup(session, key, now, settings)
         if found is None:
             found = _make(session, params, key, version, now, render_page)
-            _evict(session, version, settings)
+            _evict(session, found.id, version, settings)
         if claimed:
             session.execute(delete(ReportLock).where(ReportLock.key == key))
         session.commit()
@@ -206,16 +206,19 @@ def _make(
     return Build(build.id, key, now)
 
 
-def _evict(session: DbSession, version: int, settings: CacheSettings) -> None:
-    """Drop builds nothing can ask for (older counter values) and the oldest beyond the cap."""
+def _evict(session: DbSession, newest: int, version: int, settings: CacheSettings) -> None:
+    """Drop builds nothing can ask for (older counter values) and the oldest beyond the cap;
+    the build just made is always kept, however big."""
     rows = session.execute(
         select(ReportBuild.id, ReportBuild.version, ReportBuild.size).order_by(
             ReportBuild.built_at.desc(), ReportBuild.id.desc()
         )
     ).all()
-    kept = 0
+    kept = next((row.size for row in rows if row.id == newest), 0)
     dropped = []
     for row in rows:
+        if row.id == newest:
+            continue
         kept += row.size
         if row.version < version or kept > settings.cap_bytes:
             dropped.append(row.id)
