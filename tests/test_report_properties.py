@@ -146,7 +146,7 @@ def write_plant(session: Session, plan: PlantPlan) -> dict[str, list[Any]]:
         card.board_column = column
         if column is BoardColumn.DONE:
             card.outcome = Outcome.ADOPTED if card_plan.adopted else Outcome.NOT_ADOPTED
-        blocks = sorted(card_plan.blocks)
+        blocks = sorted(card_plan.blocks, key=lambda block: block[0])
         for number, (start, length) in enumerate(blocks):
             is_last = number == len(blocks) - 1
             ended = (

@@ -26,6 +26,7 @@ from kaizen.models import (
     Team,
     Waste,
     restamp_cards,
+    touch_reports,
 )
 from kaizen.services import DbSession
 
@@ -253,5 +254,6 @@ def write_bench_data(
     summary.observations = size.observations
     # Bulk rows skip the session's bookkeeping: stamp start and finish from the log, set-based.
     restamp_cards(session)
+    touch_reports(session)  # bulk rows skip the report counter's listener too
     session.commit()
     return summary

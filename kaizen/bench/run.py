@@ -30,6 +30,7 @@ from urllib.parse import urlencode
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
+from kaizen.bench import report
 from kaizen.models import Observation
 
 WORKERS, THREADS = 2, 4
@@ -298,6 +299,7 @@ def run_bench(url: str | None, quick: bool, seed: int, echo: Callable[[str], Non
             ("Worker peak RSS", "MB"),
         )
     }
+    figures.update(report.figures())
     try:
         with serve("kaizen.bench.hello:app", env, "/") as hello:
             for step, preset in enumerate(settings.presets):
@@ -305,6 +307,8 @@ def run_bench(url: str | None, quick: bool, seed: int, echo: Callable[[str], Non
                 slugs = _prepare(base_url, preset, seed)
                 with serve("kaizen:create_app()", env, "/healthz") as app:
                     _measure(step, slugs, hello, app, settings, figures, base_url, echo)
+                    if step < 2:
+                        report.measure(step, hello, app, settings, figures, base_url, echo)
                     rss = figures["Worker peak RSS"]
                     rss.values.append(max(app.worker_peak_rss_mb(), *rss.values, 0.0))
         rss = figures["Worker peak RSS"]

@@ -64,6 +64,8 @@ class Improvement(Model):
             name="actual_minutes_not_negative",
         ),
         Index("ix_improvement_team_column_position", "team_id", "board_column", "position"),
+        # The monthly report's cards: those first finished in its trailing window.
+        Index("ix_improvement_finished_at", "finished_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -139,6 +141,9 @@ class CardMove(Model):
         Index("ix_card_move_improvement_moved_at", "improvement_id", "moved_at"),
         # The board's Done window: recent arrivals in Done, without reading older history.
         Index("ix_card_move_to_column_moved_at", "to_column", "moved_at"),
+        # The monthly report's cumulative flow counts moves by time and columns from the
+        # index alone.
+        Index("ix_card_move_moved_at_columns", "moved_at", "from_column", "to_column"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

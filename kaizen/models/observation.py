@@ -30,6 +30,14 @@ class Observation(Model):
         Index("ix_observation_observed_at", "observed_at"),
         # The reports' before/after: the reports of one waste in one area around a date.
         Index("ix_observation_area_waste_observed_at", "area_id", "waste", "observed_at"),
+        # The reports' counts per month, waste and area, read from the index alone.
+        Index(
+            "ix_observation_observed_at_waste",
+            "observed_at",
+            "waste",
+            "area_id",
+            "minutes_lost",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -490,17 +490,25 @@ def before_after(
         related = [f.observed_at for f in facts if _related(card, f)]
         before = sum(1 for at in related if done - window <= at < done)
         after = sum(1 for at in related if done <= at < after_end)
-        after_weeks = max(0.0, (after_end - done).total_seconds() / (7 * SECONDS_PER_DAY))
-        results.append(
-            BeforeAfter(
-                id=card.id,
-                title=card.title,
-                finished_at=done,
-                before_count=before,
-                before_per_week=before / weeks,
-                after_count=after,
-                after_weeks=after_weeks,
-                after_per_week=after / after_weeks if after_weeks >= 1 else None,
-            )
-        )
+        results.append(before_after_rates(card, before, after, now, weeks))
     return results
+
+
+def before_after_rates(
+    card: Countermeasure, before: int, after: int, now: datetime, weeks: int = BEFORE_AFTER_WEEKS
+) -> BeforeAfter:
+    """Per-week rates from the related reports counted in the `weeks` before Done and since
+    Done (up to `weeks`, not past now); too early for an after within a week of Done."""
+    done = card.finished_at
+    after_end = min(done + timedelta(weeks=weeks), now)
+    after_weeks = max(0.0, (after_end - done).total_seconds() / (7 * SECONDS_PER_DAY))
+    return BeforeAfter(
+        id=card.id,
+        title=card.title,
+        finished_at=done,
+        before_count=before,
+        before_per_week=before / weeks,
+        after_count=after,
+        after_weeks=after_weeks,
+        after_per_week=after / after_weeks if after_weeks >= 1 else None,
+    )

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select, tuple_
+from sqlalchemy import DateTime, Integer, and_, case, func, literal, select, union_all
 
 from kaizen.models import Area, BoardColumn, CardMove, Improvement, Observation, Team, Waste
 from kaizen.services import DbSession
@@ -29,9 +29,8 @@ from kaizen.services.flow import (
     Countermeasure,
     FlowDay,
     MonthWasteCounts,
-    ObservationFact,
     Pareto,
-    before_after,
+    before_after_rates,
     card_flows,
     pareto_from_totals,
     span_days,
@@ -192,55 +191,83 @@ def before_after_of(
     now: datetime,
     scope: Scope = Scope(),
 ) -> list[BeforeAfter]:
-    """Before/after of the month's finished cards: only the related observations are read.
+    """Before/after of the month's finished cards, counted in the database.
 
-    Related means linked to the card, or the card's waste in the card's area; those are
-    found through the (area, waste, observed_at) index and the link table, in the weeks
-    around the month, and each card is compared with its own related reports only.
+    Related means linked to the card, or the card's waste reported in the card's area. The
+    second kind is counted by one query that joins the cards (as literal rows) to the
+    observations through the (area, waste, observed_at) index; the few linked reports that
+    are not of that kind are read and counted here.
     """
     cards = [f for f in finished if f.finished_at is not None]
     if not cards:
         return []
     window = timedelta(weeks=BEFORE_AFTER_WEEKS)
-    first = min(f.finished_at for f in cards if f.finished_at) - window
-    last = max(f.finished_at for f in cards if f.finished_at) + window
-    links = linked_observations(session, [f.id for f in cards])
-    pairs = sorted({(f.area_id, f.waste) for f in cards if f.area_id is not None and f.waste})
-    linked_ids = sorted({i for ids in links.values() for i in ids})
-    related: list[Any] = []
-    if pairs:
-        related.append(tuple_(Observation.area_id, Observation.waste).in_(pairs))
-    if linked_ids:
-        related.append(Observation.id.in_(linked_ids))
-    facts: list[ObservationFact] = []
-    if related:
-        query = select(
-            Observation.id,
-            Observation.observed_at,
-            Observation.waste,
-            Observation.area_id,
-            Observation.minutes_lost,
-        ).where(Observation.observed_at >= first, Observation.observed_at < last, or_(*related))
-        facts = [ObservationFact(*row) for row in session.execute(_observation_scope(query, scope))]
-    by_pair: dict[tuple[int | None, Waste], list[ObservationFact]] = defaultdict(list)
-    by_id = {fact.id: fact for fact in facts}
-    for fact in facts:
-        by_pair[(fact.area_id, fact.waste)].append(fact)
-    results: list[BeforeAfter] = []
-    for card in cards:
-        assert card.finished_at is not None
-        own = {f.id: f for f in by_pair.get((card.area_id, card.waste), [])} if card.waste else {}
-        card_links = links.get(card.id, frozenset())
-        own.update({i: by_id[i] for i in card_links if i in by_id})
-        countermeasure = Countermeasure(
-            id=card.id,
-            title=card.title,
-            finished_at=card.finished_at,
-            area_id=card.area_id,
-            waste=card.waste,
-            linked_observation_ids=card_links,
+    counts: dict[int, list[int]] = {f.id: [0, 0] for f in cards}
+    ends = {
+        f.id: (f.finished_at - window, f.finished_at, min(f.finished_at + window, now))
+        for f in cards
+        if f.finished_at is not None
+    }
+    matched = [f for f in cards if f.area_id is not None and f.waste is not None]
+    if matched:
+        rows = union_all(
+            *(
+                select(
+                    literal(f.id, Integer).label("card_id"),
+                    literal(f.area_id, Integer).label("area_id"),
+                    literal(f.waste, Observation.waste.type).label("waste"),
+                    literal(ends[f.id][0], DateTime).label("since"),
+                    literal(ends[f.id][1], DateTime).label("done"),
+                    literal(ends[f.id][2], DateTime).label("until"),
+                )
+                for f in matched
+            )
+        ).cte("countermeasure")
+        query = (
+            select(
+                rows.c.card_id,
+                func.sum(case((Observation.observed_at < rows.c.done, 1), else_=0)),
+                func.sum(case((Observation.observed_at >= rows.c.done, 1), else_=0)),
+            )
+            .select_from(rows)
+            .join(
+                Observation,
+                and_(
+                    Observation.area_id == rows.c.area_id,
+                    Observation.waste == rows.c.waste,
+                    Observation.observed_at >= rows.c.since,
+                    Observation.observed_at < rows.c.until,
+                ),
+            )
+            .group_by(rows.c.card_id)
         )
-        results.extend(before_after([countermeasure], list(own.values()), now))
+        for card_id, before, after in session.execute(_observation_scope(query, scope)):
+            counts[card_id] = [int(before or 0), int(after or 0)]
+    links = linked_observations(session, [f.id for f in cards])
+    if linked_ids := sorted({i for ids in links.values() for i in ids}):
+        reports = select(
+            Observation.id, Observation.observed_at, Observation.area_id, Observation.waste
+        ).where(Observation.id.in_(linked_ids))
+        linked = {row.id: row for row in session.execute(_observation_scope(reports, scope))}
+        for card in cards:
+            since, done, until = ends[card.id]
+            for observation_id in links.get(card.id, ()):
+                row = linked.get(observation_id)
+                if row is None or (row.area_id == card.area_id and row.waste is card.waste):
+                    continue  # outside the filter, or already counted by area and waste
+                if since <= row.observed_at < done:
+                    counts[card.id][0] += 1
+                elif done <= row.observed_at < until:
+                    counts[card.id][1] += 1
+    results = [
+        before_after_rates(
+            Countermeasure(card.id, card.title, ends[card.id][1], card.area_id, card.waste),
+            counts[card.id][0],
+            counts[card.id][1],
+            now,
+        )
+        for card in cards
+    ]
     return sorted(results, key=lambda r: (r.finished_at, r.id))
 
 

@@ -8,7 +8,9 @@ Create Date: 2026-12-01 03:00:00
   (there is nothing cached yet, so no build can be stale).
 - `report_build`, `report_part`, `report_lock`: the monthly report's cache shared by every
   worker and host, and the lock row concurrent first requests wait on. They start empty.
-- An index on observations by (area, waste, observed_at) for the report's before/after.
+- Indexes for the report's window queries: observations by (area, waste, observed_at) for
+  the before/after and by (observed_at, waste, area, minutes lost) for the monthly counts;
+  moves by (moved_at, from, to) for the cumulative flow; cards by their first finish.
 """
 
 import sqlalchemy as sa
@@ -66,10 +68,28 @@ def upgrade():
             ["area_id", "waste", "observed_at"],
             unique=False,
         )
+        batch_op.create_index(
+            "ix_observation_observed_at_waste",
+            ["observed_at", "waste", "area_id", "minutes_lost"],
+            unique=False,
+        )
+    with op.batch_alter_table("card_move", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_card_move_moved_at_columns",
+            ["moved_at", "from_column", "to_column"],
+            unique=False,
+        )
+    with op.batch_alter_table("improvement", schema=None) as batch_op:
+        batch_op.create_index("ix_improvement_finished_at", ["finished_at"], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table("improvement", schema=None) as batch_op:
+        batch_op.drop_index("ix_improvement_finished_at")
+    with op.batch_alter_table("card_move", schema=None) as batch_op:
+        batch_op.drop_index("ix_card_move_moved_at_columns")
     with op.batch_alter_table("observation", schema=None) as batch_op:
+        batch_op.drop_index("ix_observation_observed_at_waste")
         batch_op.drop_index("ix_observation_area_waste_observed_at")
     op.drop_table("report_lock")
     op.drop_table("report_part")
