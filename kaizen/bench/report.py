@@ -28,18 +28,19 @@ if TYPE_CHECKING:
     from kaizen.bench.run import Figure, Server, Settings
 
 CHARTS = ("cycle-time", "throughput", "observations", "pareto", "flow", "aging", "before-after")
-COLD = ("Report cold: page + 7 charts, team500", "Report cold: page + 7 charts, history10x")
+COLD = "Report cold: page + 7 charts, {}"
 PAGE_WARM = "Report page, warm on another worker (p50)"
 CHART_WARM = "Report chart, warm on another worker (p50)"
 NOT_MODIFIED = "Report chart 304 (p50)"
 HISTORY = "Report cold cost at 10x history"
 
 
-def figures() -> dict[str, Figure]:
-    """The report's rows, empty, in the order they are printed."""
+def figures(presets: tuple[str, ...]) -> dict[str, Figure]:
+    """The report's rows, empty, in the order they are printed (cold: one per preset)."""
     from kaizen.bench.run import Figure
 
-    names = [(COLD[0], "ms"), (COLD[1], "ms"), (PAGE_WARM, "ms"), (CHART_WARM, "ms")]
+    names = [(COLD.format(preset), "ms") for preset in presets[:2]]
+    names += [(PAGE_WARM, "ms"), (CHART_WARM, "ms")]
     names += [(NOT_MODIFIED, "ms"), (HISTORY, "%")]
     return {name: Figure(name, unit) for name, unit in names}
 
@@ -103,18 +104,19 @@ def measure(
     """The report's rounds for one preset: step 0 team500, step 1 history10x."""
     from kaizen.bench.run import p50_ms, request
 
+    cold_rows = [COLD.format(preset) for preset in settings.presets[:2]]
     month = _month_code()
     page = f"/reports/monthly/{month}"
     chart = f"/reports/charts/cycle-time.svg?month={month}"
     samples = settings.samples
     for round_ in range(1, settings.rounds + 1):
-        echo(f"  Monthly report ({'history10x' if step else 'team500'}): round {round_}")
+        echo(f"  Monthly report ({settings.presets[step]}): round {round_}")
         hello_ms = p50_ms(hello.port, "/", samples)
         _bump(url)
         cold = _fresh_ms(app.port, page)
         cold += sum(_fresh_ms(app.port, f"/reports/charts/{n}.svg?month={month}") for n in CHARTS)
-        table[COLD[step]].values.append(cold)
-        table[COLD[step]].ratios.append(cold / hello_ms)
+        table[cold_rows[step]].values.append(cold)
+        table[cold_rows[step]].ratios.append(cold / hello_ms)
         if step != 1:
             continue
         _bump(url)
@@ -127,8 +129,8 @@ def measure(
         revalidate = p50_ms(app.port, chart, samples, {"If-None-Match": etag})
         table[NOT_MODIFIED].values.append(revalidate)
         table[NOT_MODIFIED].ratios.append(revalidate / hello_ms)
-    if step == 1 and table[COLD[0]].values and table[COLD[1]].values:
-        base = statistics.median(table[COLD[0]].ratios)
-        more = statistics.median(table[COLD[1]].ratios)
+    if step == 1 and table[cold_rows[0]].values and table[cold_rows[1]].values:
+        base = statistics.median(table[cold_rows[0]].ratios)
+        more = statistics.median(table[cold_rows[1]].ratios)
         table[HISTORY].values = [100 * (more / base - 1)]
         table[HISTORY].note = "median cold ratio, history10x over team500; target <= +20 %"

@@ -299,7 +299,7 @@ def run_bench(url: str | None, quick: bool, seed: int, echo: Callable[[str], Non
             ("Worker peak RSS", "MB"),
         )
     }
-    figures.update(report.figures())
+    figures.update(report.figures(settings.presets))
     try:
         with serve("kaizen.bench.hello:app", env, "/") as hello:
             for step, preset in enumerate(settings.presets):
