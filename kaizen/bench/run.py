@@ -35,7 +35,7 @@ from kaizen.models import Observation
 WORKERS, THREADS = 2, 4
 CONNECTIONS = 8
 HTMX = {"HX-Request": "true"}
-TOKEN = re.compile(r'data-token="([0-9a-f]+)"')
+TOKEN = re.compile(r'data-token="([0-9a-z.-]+)"')
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 CARD = re.compile(r'<li class="card[ "]')
 

@@ -64,6 +64,7 @@ class Improvement(Model):
             name="actual_minutes_not_negative",
         ),
         Index("ix_improvement_team_column_position", "team_id", "board_column", "position"),
+        Index("ix_improvement_team_board_version", "team_id", "board_version"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -96,6 +97,9 @@ class Improvement(Model):
     # first arrival in the team's cycle start column or later, and first arrival in Done.
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+    # Its team's board_version when the card last changed as the board shows it (a poll
+    # sends a screen the cards changed since the version it has; kaizen.models.derived).
+    board_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     __mapper_args__ = {"version_id_col": version}
 

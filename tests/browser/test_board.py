@@ -220,7 +220,7 @@ def test_finishing_a_card_asks_for_its_outcome_and_invites_the_reflection(
     open_board(page, live_server, board, sign_in)
     card = page.locator(f"#card-{board.card.id}")
 
-    card.locator("summary", has_text="⋯").click()
+    card.get_by_role("button", name="More columns").click()
     card.get_by_role("button", name="Move to Done").click()
     dialog = page.get_by_role("dialog", name="Finish this card")
     dialog.get_by_label("Not adopted").check()
@@ -257,6 +257,52 @@ def test_a_move_on_one_tablet_shows_on_another_within_five_seconds(
         expect(card_in(page, "do", board.card.id)).to_be_visible()
 
         expect(card_in(other, "do", board.card.id)).to_be_visible(timeout=5000)
+
+
+def test_a_move_reaches_another_tablet_as_that_card_alone_not_the_whole_board(
+    sign_in: PageSignIn, page: Page, live_server: str, session: Session, browser: Browser
+) -> None:
+    board = stand_up(session)
+    with second_tablet(browser) as other:
+        other.goto(live_server + "/board/press-shop")
+        expect(card_in(other, "plan", board.card.id)).to_be_visible()
+        full_board = len(other.content())
+        polls: list[tuple[int, str, int]] = []
+        other.on(
+            "response",
+            lambda r: polls.append((r.status, r.headers.get("x-board-update", ""), len(r.body())))
+            if "since=" in r.url
+            else None,
+        )
+        open_board(page, live_server, board, sign_in)
+
+        page.locator(f"#card-{board.card.id}").get_by_role("button", name="Move to Do").click()
+
+        expect(card_in(other, "do", board.card.id)).to_be_visible(timeout=5000)
+        expect(other.locator("section.column-do .column-count")).to_have_text("2 / 4")
+        expect(other.locator("section.column-plan .column-empty")).to_be_visible()
+        changes = [size for status, kind, size in polls if status == 200 and kind == "changes"]
+        assert changes and all(size < full_board / 2 for size in changes)
+        assert not [p for p in polls if p[0] == 200 and not p[1]], "no whole board was sent"
+
+
+def test_the_menu_of_other_columns_opens_on_the_card_and_closes_with_escape(
+    sign_in: PageSignIn, page: Page, live_server: str, session: Session
+) -> None:
+    board = stand_up(session)
+    open_board(page, live_server, board, sign_in)
+    card = page.locator(f"#card-{board.card.id}")
+
+    card.get_by_role("button", name="More columns").click()
+
+    menu = card.get_by_role("group", name="Move this card to")
+    expect(menu).to_be_visible()
+    # Plan is where it is and Do is its own button: the menu offers the other three.
+    expect(menu.get_by_role("button")).to_have_count(3)
+    expect(menu.get_by_role("button", name="Move to Ideas")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(menu).to_be_hidden()
+    expect(card.get_by_role("button", name="More columns")).to_be_focused()
 
 
 def test_a_stale_move_from_a_second_tablet_is_explained(
