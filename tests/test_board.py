@@ -729,6 +729,8 @@ def test_a_poll_after_someone_moved_a_card_gets_only_that_card_and_the_column_or
     plan_order = " ".join(str(other.id) for other in others)
     assert f'data-column-of="column-{team.id}-plan" data-order="{plan_order}"' in html
     assert 'id="col-press-shop-do"' in html  # the header, with its new count
+
+
 @pytest.mark.parametrize("signed_in", [False, True], ids=["signed-out", "member"])
 def test_polling_costs_one_query_when_nothing_changed(
     sign_in: SignIn, app: Flask, session: Session, client: FlaskClient, signed_in: bool

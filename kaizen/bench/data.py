@@ -23,11 +23,13 @@ from kaizen.models import (
     Improvement,
     Observation,
     Outcome,
+    Role,
     Team,
     Waste,
     restamp_cards,
 )
 from kaizen.services import DbSession
+from kaizen.services.accounts import create_user
 
 PRESETS = ("team500", "history10x", "plant", "tiny")
 OPEN_COLUMNS = (BoardColumn.IDEAS, BoardColumn.PLAN, BoardColumn.DO, BoardColumn.CHECK)
@@ -66,6 +68,9 @@ class PresetSize:
     finished_old: int  # per team, finished 1-5 years ago
     observations: int  # in all, over the last 12 months
 
+
+# The account `kaizen bench` signs in with (a scratch database only): username, password.
+BENCH_MEMBER = ("bench-member", "bench-member-password")
 
 SIZES = {
     "team500": PresetSize(1, 500, 1_500, 0, 30_000),
@@ -253,5 +258,11 @@ def write_bench_data(
     summary.observations = size.observations
     # Bulk rows skip the session's bookkeeping: stamp start and finish from the log, set-based.
     restamp_cards(session)
+    # A member of the first team, so the benchmark can see the board as people who move
+    # cards do (their move buttons and drag handles).
+    first_team = session.get(Team, teams[0]) if teams else None
+    create_user(
+        session, *BENCH_MEMBER, role=Role.MEMBER, display_name="Bench member", team=first_team
+    )
     session.commit()
     return summary

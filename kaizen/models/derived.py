@@ -240,7 +240,11 @@ def _apply(session: Session, _context: Any) -> None:
     team_ids |= {card.team_id for card in pending.cards if card is not None}
     if card_ids:
         team_ids.update(session.scalars(select(_cards.c.team_id).where(_cards.c.id.in_(card_ids))))
-    area_ids = {o.area_id for o in pending.observations}
+    # A report counts on the board of its area's team: one row read by key, where touching
+    # by area would also scan the cards that sit in the area.
+    report_areas = {o.area_id for o in pending.observations} - {None}
+    if report_areas:
+        team_ids.update(session.scalars(select(Area.team_id).where(Area.id.in_(report_areas))))
     for record in pending.root_causes:
         linked = select(root_cause_improvement.c.improvement_id).where(
             root_cause_improvement.c.root_cause_id == record.id
@@ -255,7 +259,7 @@ def _apply(session: Session, _context: Any) -> None:
         reset_ids.update(
             session.scalars(select(_cards.c.team_id).where(_cards.c.id.in_(pending.reset_card_ids)))
         )
-    touch_boards(session, team_ids - reset_ids, area_ids)
+    touch_boards(session, team_ids - reset_ids)
     touch_boards(
         session,
         reset_ids,

@@ -50,7 +50,7 @@ class TeamNotFound(LookupError):
     """No team has this slug."""
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class CardView:
     """One card as the board shows it."""
 

@@ -16,8 +16,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, bindparam, func, select
 
 from kaizen.models import Observation, Team
 from kaizen.services import DbSession
@@ -73,15 +74,26 @@ class CurrentState:
     resets: dict[int, int]
 
 
+_team = cast(Table, Team.__table__)
+# Built once: a poll runs one of these many times a second, so it skips building and
+# caching a statement each time and the ORM's layer around plain column reads.
+_COLUMNS = (_team.c.id, _team.c.board_version, _team.c.board_reset_version)
+_ONE_TEAM = select(*_COLUMNS).where(_team.c.slug == bindparam("slug"))
+_EVERY_TEAM = select(
+    *_COLUMNS,
+    select(func.coalesce(func.max(cast(Table, Observation.__table__).c.id), 0)).scalar_subquery(),
+).order_by(_team.c.id)
+
+
 def read_state(session: DbSession, now: datetime, team_slug: str | None = None) -> CurrentState:
     """The board's state now, in one query by key (the plant board: one row per team)."""
-    columns = [Team.id, Team.board_version, Team.board_reset_version]
+    connection = session.connection()
     newest = None
+    rows: list[Any]
     if team_slug is not None:
-        rows = list(session.execute(select(*columns).where(Team.slug == team_slug)))
+        rows = list(connection.execute(_ONE_TEAM, {"slug": team_slug}))
     else:
-        newest_id = select(func.coalesce(func.max(Observation.id), 0)).scalar_subquery()
-        rows = list(session.execute(select(*columns, newest_id).order_by(Team.id)))
+        rows = list(connection.execute(_EVERY_TEAM))
         newest = rows[0][3] if rows else 0
     state = BoardState(now.strftime("%Y%m%d"), newest, tuple((row[0], row[1]) for row in rows))
     return CurrentState(state, {row[0]: row[2] for row in rows})

@@ -270,9 +270,11 @@ def test_a_move_reaches_another_tablet_as_that_card_alone_not_the_whole_board(
         polls: list[tuple[int, str, int]] = []
         other.on(
             "response",
-            lambda r: polls.append((r.status, r.headers.get("x-board-update", ""), len(r.body())))
-            if "since=" in r.url
-            else None,
+            lambda r: (
+                polls.append((r.status, r.headers.get("x-board-update", ""), len(r.body())))
+                if "since=" in r.url
+                else None
+            ),
         )
         open_board(page, live_server, board, sign_in)
 
