@@ -3,14 +3,18 @@ whole lanes only when a change touches a whole lane, and the board's one move fo
 
 from __future__ import annotations
 
+import random
 import re
 
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kaizen.models import BoardColumn, Improvement, Outcome, Role, Team, utcnow
-from kaizen.services.board_state import BoardState, board_token
+from kaizen.services.board import build_board
+from kaizen.services.board_state import BoardState, board_token, read_state
+from kaizen.services.board_updates import build_update, plan_update
 from kaizen.services.moves import move_card
 from kaizen.services.observations import link_to_improvement
 from tests.conftest import SignIn
@@ -258,3 +262,103 @@ def test_a_move_button_value_that_is_not_one_is_refused_without_writing(
         assert response.status_code == 422, value
     session.expire_all()
     assert session.get(Improvement, card.id).board_column is PLAN
+
+
+def test_the_boards_move_form_carries_the_token_that_lets_its_buttons_through(
+    app: Flask, sign_in: SignIn, session: Session, client: FlaskClient
+) -> None:
+    team = make_team(session, slug="press-shop")
+    card = make_improvement(session, team=team, board_column=PLAN)
+    sign_in(make_user(session, role=Role.MEMBER))
+    session.commit()
+    app.config["WTF_CSRF_ENABLED"] = True
+    page = client.get("/board/press-shop").get_data(as_text=True)
+    form = page[
+        page.index('<form id="move"') : page.index("</form>", page.index('<form id="move"'))
+    ]
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    assert token, "the board's one move form carries the CSRF token"
+    move = {"move": f"{card.id}:do:1", "board": "press-shop"}
+
+    assert client.post("/board/moves", data=move).status_code == 400
+    assert client.post("/board/moves", data={**move, "csrf_token": token[1]}).status_code == 302
+    session.expire_all()
+    assert session.get(Improvement, card.id).board_column is DO
+
+
+# -- a screen that only ever gets updates sees what a fresh board shows ----------------------
+
+
+def screen_of(board) -> dict[tuple[int, BoardColumn], list]:
+    """What a screen shows: per lane and column, the cards in order."""
+    return {
+        (lane.team_id, col.column): list(col.cards) for lane in board.lanes for col in lane.columns
+    }
+
+
+def merged(screen, update) -> dict[tuple[int, BoardColumn], list]:
+    """The screen after board.js merges an update into it."""
+    result = dict(screen)
+    cards = {card.id: card for column in screen.values() for card in column}
+    for lane in update.whole_lanes:
+        for col in lane.columns:
+            result[(lane.team_id, col.column)] = list(col.cards)
+    for lane in update.changed_lanes:
+        cards.update({card.id: card for card in lane.cards})
+        for col in lane.columns:
+            result[(lane.team_id, col.column)] = [cards[card_id] for card_id in col.ids]
+    return result
+
+
+def test_a_screen_kept_up_to_date_by_updates_alone_matches_a_fresh_board(
+    session: Session,
+) -> None:
+    rng = random.Random(5)
+    teams = [make_team(session, name=f"Team {n}") for n in range(2)]
+    areas = [make_area(session, team=team) for team in teams for _ in range(2)]
+    cards = [
+        make_improvement(
+            session, team=rng.choice(teams), board_column=rng.choice([IDEAS, PLAN, DO])
+        )
+        for _ in range(14)
+    ]
+    session.commit()
+    now = utcnow()
+    screen = screen_of(build_board(session, now))
+    token = board_token(session, now)
+    partial = 0
+    for step in range(40):
+        card = session.get(Improvement, rng.choice(cards).id)
+        action = rng.choice(["move", "move", "move", "block", "link", "report", "rename"])
+        if action == "move":
+            to = rng.choice(list(BoardColumn))
+            outcome = rng.choice(list(Outcome)) if to is DONE else None
+            move_card(
+                session, card.id, to, rng.choice([None, 0, 1]), card.version, None, outcome=outcome
+            )
+        elif action == "block":
+            card.blocked = not card.blocked
+            card.blocked_reason = "Waiting for parts" if card.blocked else None
+            session.commit()
+        elif action == "link":
+            observation = make_observation(session, area=rng.choice(areas))
+            session.commit()
+            link_to_improvement(session, observation, card.id)
+        elif action == "report":
+            make_observation(session, area=rng.choice(areas))
+            session.commit()
+        else:
+            rng.choice(areas).name = f"Line {step}"
+            session.commit()
+        session.expire_all()
+        current = read_state(session, now)
+        plan = plan_update(current, BoardState.parse(token))
+        fresh = build_board(session, now)
+        if plan is None:  # the whole board
+            screen = screen_of(fresh)
+        else:
+            screen = merged(screen, build_update(session, now, current, plan))
+            partial += 1
+        assert screen == screen_of(fresh), f"after step {step} ({action})"
+        token = current.state.token
+    assert partial >= 15, "most changes travel as updates, not whole boards"

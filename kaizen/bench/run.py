@@ -31,6 +31,10 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from kaizen.bench.people import (
+    CSRF_FIELD,
+    HTMX,
+    TOKEN,
+    call,
     chromium_usable_ms,
     polls_after_moves,
     sign_in,
@@ -40,9 +44,6 @@ from kaizen.models import Observation
 
 WORKERS, THREADS = 2, 4
 CONNECTIONS = 8
-HTMX = {"HX-Request": "true"}
-TOKEN = re.compile(r'data-token="([0-9a-z.-]+)"')
-CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 CARD = re.compile(r'<li class="card[ "]')
 
 
@@ -145,7 +146,7 @@ def serve(app: str, env: dict[str, str], ready_path: str) -> Iterator[Server]:
         deadline = time.monotonic() + 60
         while True:
             try:
-                if request(port, ready_path)[0] == 200:
+                if call(port, ready_path)[0] == 200:
                     break
             except OSError:
                 pass
@@ -158,34 +159,17 @@ def serve(app: str, env: dict[str, str], ready_path: str) -> Iterator[Server]:
         process.wait(timeout=30)
 
 
-def request(
-    port: int,
-    path: str,
-    headers: dict[str, str] | None = None,
-    body: bytes | None = None,
-    connection: HTTPConnection | None = None,
-) -> tuple[int, bytes, dict[str, str]]:
-    """One request; a POST when there is a body. Returns status, body and headers."""
-    conn = connection or HTTPConnection("127.0.0.1", port, timeout=60)
-    conn.request("POST" if body is not None else "GET", path, body=body, headers=headers or {})
-    response = conn.getresponse()
-    data = response.read()
-    if connection is None:
-        conn.close()
-    return response.status, data, dict(response.getheaders())
-
-
 # -- load ------------------------------------------------------------------------------------
 
 
 def p50_ms(port: int, path: str, samples: int, headers: dict[str, str] | None = None) -> float:
     """Median time of sequential requests on one kept-alive connection (one warm-up first)."""
     conn = HTTPConnection("127.0.0.1", port, timeout=120)
-    request(port, path, headers, connection=conn)
+    call(port, path, headers, connection=conn)
     times = []
     for _ in range(samples):
         start = time.perf_counter()
-        request(port, path, headers, connection=conn)
+        call(port, path, headers, connection=conn)
         times.append((time.perf_counter() - start) * 1000)
     conn.close()
     return statistics.median(times)
@@ -207,7 +191,7 @@ def throughput(
         return float(match.group(1)) if match else 0.0
 
     def work(conn: HTTPConnection, _n: int) -> bool:
-        return request(port, path, headers, connection=conn)[0] < 400
+        return call(port, path, headers, connection=conn)[0] < 400
 
     return _load(port, seconds, work)[0]
 
@@ -239,9 +223,9 @@ def _load(
 
 def submit_throughput(port: int, area: str, seconds: float) -> tuple[float, int]:
     """Observation form posts (with CSRF) per second; (rate, acknowledged submits)."""
-    status, page, headers = request(port, f"/observe?area={area}")
+    status, page, headers = call(port, f"/observe?area={area}")
     cookie = headers.get("Set-Cookie", "").split(";", 1)[0]
-    token = CSRF.search(page.decode())
+    token = CSRF_FIELD.search(page.decode())
     if status != 200 or not token:
         raise RuntimeError("the entry form did not load")
     form_headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie}
@@ -256,7 +240,7 @@ def submit_throughput(port: int, area: str, seconds: float) -> tuple[float, int]
                 "form_key": secrets.token_hex(6),
             }
         ).encode()
-        return request(port, f"/observe?area={area}", form_headers, body, conn)[0] == 303
+        return call(port, f"/observe?area={area}", form_headers, body, conn)[0] == 303
 
     return _load(port, seconds, work)
 
@@ -348,11 +332,11 @@ def _measure(
         "Plant board, 20 x 250 open cards (p50)",
     ][step]
     samples = max(3, settings.samples // 3) if step == 2 else settings.samples
-    page = request(app.port, path)[1].decode()
+    page = call(app.port, path)[1].decode()
     figures[name].note = _size_note(page)
     member = sign_in(app.port) if step in MEMBER_BOARDS else None
     if member is not None:
-        figures[MEMBER_BOARDS[step]].note = _size_note(request(app.port, path, member)[1].decode())
+        figures[MEMBER_BOARDS[step]].note = _size_note(call(app.port, path, member)[1].decode())
     for round_ in range(1, settings.rounds + 1):
         echo(f"  {name}: round {round_} of {settings.rounds}")
         hello_ms = p50_ms(hello.port, "/", settings.samples)
@@ -401,7 +385,7 @@ def _team_board_round(
     """The team board's throughput figures for one round: polls, moves seen, submits."""
     hello_rate = throughput(hello.port, "/", settings.seconds)
     figures["Hello world throughput"].values.append(hello_rate)
-    token = TOKEN.search(request(app.port, path)[1].decode())
+    token = TOKEN.search(call(app.port, path)[1].decode())
     poll = f"{path}?since={token.group(1) if token else ''}"
     poll_rate = throughput(app.port, poll, settings.seconds, HTMX)
     figures["Unchanged board poll"].values.append(poll_rate)
