@@ -362,3 +362,64 @@ def test_a_screen_kept_up_to_date_by_updates_alone_matches_a_fresh_board(
         assert screen == screen_of(fresh), f"after step {step} ({action})"
         token = current.state.token
     assert partial >= 15, "most changes travel as updates, not whole boards"
+
+
+# -- the mover's own answer, and the plant board's lanes fetched when scrolled to -------------
+
+
+def test_a_move_sent_with_the_screens_token_gets_only_what_changed_and_its_message(
+    sign_in: SignIn, session: Session, client: FlaskClient
+) -> None:
+    team = make_team(session, slug="press-shop")
+    card = make_improvement(session, team=team, board_column=PLAN, title="Kanban square")
+    for _ in range(4):
+        make_improvement(session, team=team, board_column=IDEAS)
+    sign_in(make_user(session, role=Role.MEMBER))
+    session.commit()
+    token = board_token(session, utcnow(), "press-shop")
+
+    response = client.post(
+        f"/board/cards/{card.id}/move",
+        data={"to_column": "do", "version": 1, "board": "press-shop", "since": token},
+        headers=HTMX,
+    )
+
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and response.headers["X-Board-Update"] == "changes"
+    assert "card-moved" in response.headers["HX-Trigger"]
+    assert html.count('<li class="card') == 1 and 'id="board"' not in html
+    assert 'id="board-messages"' in html and "“Kanban square” moved to Do." in html
+
+
+def test_the_plant_board_draws_its_first_lanes_and_fetches_the_rest_when_scrolled_to(
+    session: Session, client: FlaskClient, monkeypatch
+) -> None:
+    monkeypatch.setattr("kaizen.services.board.EAGER_CARDS", 3)
+    first, second = make_team(session, name="Assembly"), make_team(session, name="Welding")
+    for team in (first, second):
+        for _ in range(3):
+            make_improvement(session, team=team, board_column=PLAN, title=f"{team.name} card")
+    session.commit()
+
+    page = client.get("/board").get_data(as_text=True)
+
+    assert page.count("Assembly card") == 3 and "Welding card" not in page
+    assert re.search(rf'hx-get="/board/{second.slug}/lane"\s+hx-trigger="revealed"', page)
+    lane = client.get(f"/board/{second.slug}/lane", headers=HTMX).get_data(as_text=True)
+    assert lane.count("Welding card") == 3 and f'id="lane-{second.id}"' in lane
+    # Drawn as a lane of the plant board: the name leads to the team's own board.
+    assert f'<a href="/board/{second.slug}">Welding</a>' in lane
+    assert client.get(f"/board/{second.slug}/lane").status_code == 302
+
+
+def test_a_small_plant_board_draws_every_lane_at_once(
+    session: Session, client: FlaskClient
+) -> None:
+    teams = [make_team(session) for _ in range(3)]
+    for team in teams:
+        make_improvement(session, team=team, board_column=DO)
+    session.commit()
+
+    page = client.get("/board").get_data(as_text=True)
+
+    assert "lane-pending" not in page and page.count('<li class="card') == 3

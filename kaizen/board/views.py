@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from flask import (
@@ -124,25 +124,30 @@ def _render(scope: Scope, status: int = 200, **context: Any) -> Response:
     return response
 
 
-def _poll(scope: Scope, since: str) -> Response:
-    """An open board asks what changed since its token: nothing (204), the changed cards,
-    or (a new day, a lane changed as a whole, a token it did not write) the whole board."""
+def _changes(scope: Scope, since: str, **context: Any) -> Response | None:
+    """What changed on this board since the screen's token: nothing (204), the changed
+    cards, or None when the screen needs the whole board (a new day, a lane changed as a
+    whole on a team board, a token the board did not write)."""
     now = utcnow()
     current = read_state(db.session, now, scope.team_slug)
-    if since == current.state.token:
+    if since == current.state.token and not context:
         response = make_response("", 204)
     else:
         plan = plan_update(current, BoardState.parse(since))
         if plan is None:
-            return _render(scope)
+            return None
         update = build_update(db.session, now, current, plan, scope.team_slug, scope.all_done)
-        response = make_response(
-            render_template("board/_update.html", board=update, **_shared(scope))
-        )
+        html = render_template("board/_update.html", board=update, **_shared(scope), **context)
+        response = make_response(html)
         # board.js merges this into the board instead of swapping it in.
         response.headers["X-Board-Update"] = "changes"
     response.headers["Cache-Control"] = "no-store"
     return vary_on_htmx(response)
+
+
+def _poll(scope: Scope, since: str) -> Response:
+    """An open board asks what changed since its token."""
+    return _changes(scope, since) or _render(scope)
 
 
 def _heading(board: Board) -> str:
@@ -168,6 +173,24 @@ def board(team_slug: str | None = None) -> Response:
     if since and is_partial_request():
         return _poll(scope, since)
     return _render(scope)
+
+
+@bp.get("/board/<team_slug>/lane")
+def lane(team_slug: str) -> Response:
+    """One team's lane of the plant board, fetched when it is scrolled into view."""
+    scope = Scope(team_slug=None, tv=request.args.get("display") == "tv")
+    if not is_partial_request():
+        return redirect(url_for("board.board", team_slug=team_slug))
+    try:
+        board = build_board(db.session, utcnow(), team_slug, request.args.get("done") == "all")
+    except TeamNotFound:
+        abort(404)
+    # Drawn as a lane of the plant board: its name links to the team's own board.
+    plant = replace(board, team_slug=None)
+    html = render_template("board/_lane.html", board=plant, lane=board.lanes[0], **_shared(scope))
+    response = make_response(html)
+    response.headers["Cache-Control"] = "no-store"
+    return vary_on_htmx(response)
 
 
 def _scope_from(form: MoveForm) -> Scope:
@@ -242,7 +265,10 @@ def _moved(scope: Scope, result: MoveResult) -> Response:
     if not is_partial_request():
         flash(notice.text, "success")
         return redirect(scope.url())
-    response = _render(scope, notice=notice)
+    # The mover's screen gets what changed since its token, like any other screen: its
+    # other lanes stay as they are (on the plant board, the ones fetched as scrolled to).
+    since = request.form.get("since")
+    response = (since and _changes(scope, since, notice=notice)) or _render(scope, notice=notice)
     return htmx_response(
         response,
         trigger={"card-moved": {"card": result.card_id, "to": result.to_column.value}},

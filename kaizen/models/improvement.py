@@ -65,6 +65,7 @@ class Improvement(Model):
         ),
         Index("ix_improvement_team_column_position", "team_id", "board_column", "position"),
         Index("ix_improvement_team_board_version", "team_id", "board_version"),
+        Index("ix_improvement_team_finished_at", "team_id", "finished_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -42,6 +42,12 @@ from kaizen.services.months import Month
 DONE_WINDOW_DAYS = 30
 # Fewer finished cards than this make a percentile that means little: no age warnings yet.
 MIN_CYCLE_SAMPLES = 5
+# "Past the usual" compares with the cards finished in the last year: how the team works
+# now, and a cost that does not grow with years of history.
+P85_WINDOW_DAYS = 365
+# The plant board draws its first lanes up to this many open cards at once; lanes below
+# are fetched when scrolled to, so thousands of cards never travel in one page.
+EAGER_CARDS = 400
 
 COLUMNS = list(BoardColumn)
 
@@ -129,6 +135,9 @@ class Swimlane:
     # 85 % of this team's finished cards took at most this many days (None: too few yet).
     p85_days: int | None
     finished_count: int
+    # On the plant board, a lane below the first few is sent empty and fetched when it is
+    # scrolled into view.
+    pending: bool = False
 
 
 @dataclass(frozen=True)
@@ -182,22 +191,29 @@ def _last_arrivals_in_done(
 
 
 def _finished_and_p85(
-    session: DbSession, team_ids: list[int]
+    session: DbSession, team_ids: list[int], now: datetime
 ) -> tuple[dict[int, int], dict[int, int | None]]:
-    """Per team: how many cards sit in Done, and the 85th percentile of their cycle days.
+    """Per team: how many cards sit in Done, and the 85th percentile of the cycle days of
+    those finished within the last P85_WINDOW_DAYS.
 
-    One query over the stamped start and finish of the team's Done cards (no move log).
+    A count in the database and the stamped start and finish of the year's Done cards (an
+    index on team and finish): years of older history cost nothing here.
     """
-    rows = session.execute(
-        select(Improvement.team_id, Improvement.started_at, Improvement.finished_at).where(
-            Improvement.team_id.in_(team_ids), Improvement.board_column == BoardColumn.DONE
-        )
-    )
     finished: dict[int, int] = defaultdict(int)
+    in_done = and_(Improvement.team_id.in_(team_ids), Improvement.board_column == BoardColumn.DONE)
+    for team_id, count in session.execute(
+        select(Improvement.team_id, func.count()).where(in_done).group_by(Improvement.team_id)
+    ):
+        finished[team_id] = count
     cycles: dict[int, list[int]] = defaultdict(list)
-    for team_id, started, done in rows:
-        finished[team_id] += 1
-        if started is not None and done is not None:
+    for team_id, started, done in session.execute(
+        select(Improvement.team_id, Improvement.started_at, Improvement.finished_at).where(
+            in_done,
+            Improvement.finished_at >= now - timedelta(days=P85_WINDOW_DAYS),
+            Improvement.started_at.is_not(None),
+        )
+    ):
+        if started is not None and done is not None:  # both are, by the query
             cycles[team_id].append(_days(started, done))
     return finished, {team_id: _p85(cycles[team_id]) for team_id in team_ids}
 
@@ -299,7 +315,7 @@ class LaneFacts:
 def lane_facts(session: DbSession, now: datetime, team_ids: list[int], all_done: bool) -> LaneFacts:
     """The Done window and each lane's finished count and 85th percentile."""
     cutoff = None if all_done else now - timedelta(days=DONE_WINDOW_DAYS)
-    finished, p85 = _finished_and_p85(session, team_ids)
+    finished, p85 = _finished_and_p85(session, team_ids, now)
     return LaneFacts(now, _last_arrivals_in_done(session, team_ids, cutoff), finished, p85)
 
 
@@ -345,6 +361,34 @@ def swimlane(team: Team, columns: list[ColumnView], facts: LaneFacts) -> Swimlan
     )
 
 
+def _eager_teams(session: DbSession, teams: list[Team]) -> set[int]:
+    """The lanes the plant board draws at once: from the top until EAGER_CARDS open cards
+    (at least one lane); the rest are fetched as they are scrolled into view."""
+    counts = dict(
+        session.execute(
+            select(Improvement.team_id, func.count())
+            .where(
+                Improvement.team_id.in_([team.id for team in teams]),
+                Improvement.board_column != BoardColumn.DONE,
+            )
+            .group_by(Improvement.team_id)
+        ).all()
+    )
+    eager: set[int] = set()
+    total = 0
+    for team in teams:
+        total += counts.get(team.id, 0)
+        if eager and total > EAGER_CARDS:
+            break
+        eager.add(team.id)
+    return eager
+
+
+def _pending_lane(team: Team) -> Swimlane:
+    """A lane the plant board fetches when it is scrolled into view."""
+    return Swimlane(team.id, team.slug, team.name, [], None, 0, pending=True)
+
+
 def build_board(
     session: DbSession, now: datetime, team_slug: str | None = None, all_done: bool = False
 ) -> Board:
@@ -353,14 +397,20 @@ def build_board(
     # the next poll rather than never.
     token = board_token(session, now, team_slug)
     teams = board_teams(session, team_slug)
-    team_ids = [team.id for team in teams]
+    eager = {team.id for team in teams} if team_slug else _eager_teams(session, teams)
+    team_ids = [team.id for team in teams if team.id in eager]
     # Start and finish are stamped on each card from its move log (kaizen.models.derived),
     # so nothing here reads history beyond the cards on screen and the last month of Done.
     facts = lane_facts(session, now, team_ids, all_done)
     by_place: dict[tuple[int, BoardColumn], list[Any]] = defaultdict(list)
     for row in card_rows(session, shown_cards(team_ids, facts.last_done)):
         by_place[(row.team_id, row.board_column)].append(facts.card(row))
-    lanes = [swimlane(team, lane_columns(team, by_place, facts), facts) for team in teams]
+    lanes = [
+        swimlane(team, lane_columns(team, by_place, facts), facts)
+        if team.id in eager
+        else _pending_lane(team)
+        for team in teams
+    ]
     all_teams = [
         (row.slug, row.name)
         for row in session.execute(select(Team.slug, Team.name).order_by(Team.name))

@@ -26,6 +26,7 @@ def upgrade():
     with op.batch_alter_table('improvement', schema=None) as batch_op:
         batch_op.add_column(sa.Column('board_version', sa.Integer(), server_default='0', nullable=False))
         batch_op.create_index('ix_improvement_team_board_version', ['team_id', 'board_version'], unique=False)
+        batch_op.create_index('ix_improvement_team_finished_at', ['team_id', 'finished_at'], unique=False)
 
     op.execute("UPDATE team SET board_reset_version = board_version")
     op.execute(
@@ -36,6 +37,7 @@ def upgrade():
 
 def downgrade():
     with op.batch_alter_table('improvement', schema=None) as batch_op:
+        batch_op.drop_index('ix_improvement_team_finished_at')
         batch_op.drop_index('ix_improvement_team_board_version')
         batch_op.drop_column('board_version')
     with op.batch_alter_table('team', schema=None) as batch_op:

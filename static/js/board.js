@@ -1,10 +1,10 @@
 // The kanban board: drag and drop with SortableJS, move buttons, live sync by polling.
 //
-// A move is sent to the server, which answers with the whole board redrawn (or with the
-// board as it really is, when the move was refused or someone else was quicker). The
-// board polls every few seconds with its change token: an unchanged board answers 204;
-// a changed one answers with only what changed (the changed cards, each column's order,
-// header and foot), which is merged in here. Polling pauses while a card is dragged, a
+// The board polls every few seconds with its change token: an unchanged board answers
+// 204; a changed one answers with only what changed (the changed cards, each column's
+// order, header and foot), which is merged in here. A move sends the token too and gets
+// the same kind of answer, with its message; a refused move (or one that changed a lane
+// as a whole) gets the whole board as it really is. Polling pauses while a card is dragged, a
 // move is on its way, or a dialog or the menu of other columns is open, so nothing is
 // pulled from under a finger.
 (function () {
@@ -56,6 +56,8 @@
       version: parseMove(button.value).version,
       board: current.dataset.scope,
       done: current.dataset.done,
+      // The answer is what changed since this screen's token, merged like a poll's.
+      since: current.dataset.token,
     };
     if (position !== null) {
       values.position = position;
@@ -256,6 +258,10 @@
     var complete = true;
     update.querySelectorAll("ol[data-column-of]").forEach(function (order) {
       var list = document.querySelector("#" + order.dataset.columnOf + " ol.cards");
+      var lane = document.getElementById("lane-" + order.dataset.lane);
+      if (!list && lane && lane.classList.contains("lane-pending")) {
+        return; // not fetched yet: it will come as it is now when scrolled to
+      }
       if (!list) {
         complete = false;
         return;
@@ -283,7 +289,9 @@
       refreshBoard(); // something the merge could not place: draw the board as it is
       return;
     }
-    if (focusedCard && !document.body.contains(active)) {
+    if (focusAfterSwap) {
+      restoreFocus(); // after this screen's own move: on the moved card
+    } else if (focusedCard && !document.body.contains(active)) {
       var again = document.getElementById(focusedCard.id);
       var button = again && moveButton(again);
       if (button) {
@@ -338,11 +346,15 @@
       focusAfterSwap = null;
       return;
     }
+    restoreFocus();
+  });
+
+  function restoreFocus() {
     if (focusAfterSwap) {
       var target = document.getElementById(focusAfterSwap);
       var button = target && target.classList.contains("card") && target.querySelector("button");
       (button || target || { focus: function () {} }).focus({ preventScroll: false });
       focusAfterSwap = null;
     }
-  });
+  }
 })();

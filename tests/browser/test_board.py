@@ -307,6 +307,30 @@ def test_the_menu_of_other_columns_opens_on_the_card_and_closes_with_escape(
     expect(card.get_by_role("button", name="More columns")).to_be_focused()
 
 
+def test_a_plant_board_lane_below_the_first_is_fetched_when_scrolled_to_and_moves_work_there(
+    sign_in: PageSignIn, page: Page, live_server: str, session: Session, monkeypatch: Any
+) -> None:
+    monkeypatch.setattr("kaizen.services.board.EAGER_CARDS", 2)
+    board = stand_up(session)
+    weld = make_team(session, name="Weld shop", slug="weld-shop")
+    card = make_improvement(session, team=weld, board_column=PLAN, title="Spatter shields")
+    session.commit()
+    sign_in(board.member, page=page)
+
+    # The page comes without the lane's cards; the lane is fetched once it is in view.
+    with page.expect_response(lambda r: r.url.endswith("/board/weld-shop/lane")) as fetched:
+        response = page.goto(live_server + "/board")
+        assert response and "Spatter shields" not in response.text()
+        page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    assert fetched.value.status == 200
+
+    lane = page.locator(f"#lane-{weld.id}")
+    expect(lane.locator(f"#card-{card.id}")).to_be_visible()
+    lane.locator(f"#card-{card.id}").get_by_role("button", name="Move to Do").click()
+    expect(lane.locator(f"section.column-do #card-{card.id}")).to_be_visible()
+    expect(page.get_by_text("“Spatter shields” moved to Do.")).to_be_visible()
+
+
 def test_a_stale_move_from_a_second_tablet_is_explained(
     sign_in: PageSignIn, page: Page, live_server: str, session: Session, browser: Browser
 ) -> None:
