@@ -28,6 +28,8 @@ class Observation(Model):
         CheckConstraint("minutes_lost IS NULL OR minutes_lost >= 0", name="minutes_not_negative"),
         CheckConstraint("(photo IS NULL) = (photo_type IS NULL)", name="photo_has_type"),
         Index("ix_observation_observed_at", "observed_at"),
+        # A board's "reported this month" counts its team's areas over a month.
+        Index("ix_observation_area_observed_at", "area_id", "observed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

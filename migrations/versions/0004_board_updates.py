@@ -28,6 +28,9 @@ def upgrade():
         batch_op.create_index('ix_improvement_team_board_version', ['team_id', 'board_version'], unique=False)
         batch_op.create_index('ix_improvement_team_finished_at', ['team_id', 'finished_at'], unique=False)
 
+    with op.batch_alter_table('observation', schema=None) as batch_op:
+        batch_op.create_index('ix_observation_area_observed_at', ['area_id', 'observed_at'], unique=False)
+
     op.execute("UPDATE team SET board_reset_version = board_version")
     op.execute(
         "UPDATE improvement SET board_version = "
@@ -36,6 +39,8 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('observation', schema=None) as batch_op:
+        batch_op.drop_index('ix_observation_area_observed_at')
     with op.batch_alter_table('improvement', schema=None) as batch_op:
         batch_op.drop_index('ix_improvement_team_finished_at')
         batch_op.drop_index('ix_improvement_team_board_version')
