@@ -423,3 +423,13 @@ def test_a_small_plant_board_draws_every_lane_at_once(
     page = client.get("/board").get_data(as_text=True)
 
     assert "lane-pending" not in page and page.count('<li class="card') == 3
+
+
+def test_an_open_board_polls_its_own_address(session: Session, client: FlaskClient) -> None:
+    make_team(session, slug="press-shop")
+    session.commit()
+
+    page = client.get("/board/press-shop?display=tv").get_data(as_text=True)
+
+    # board.js adds since=<token>; the address keeps the board's own view (TV mode here).
+    assert re.search(r'id="board"[^>]*hx-get="/board/press-shop\?display=tv"', page, re.S)
