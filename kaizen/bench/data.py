@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 
 from kaizen.models import (
     Area,
@@ -264,5 +264,10 @@ def write_bench_data(
     create_user(
         session, *BENCH_MEMBER, role=Role.MEMBER, display_name="Bench member", team=first_team
     )
+    session.commit()
+    # Fresh planner statistics, as autovacuum (PostgreSQL) or a nightly ANALYZE would keep
+    # them on a plant's database: without them, PostgreSQL plans the Done window's join
+    # over 80,000 just-written moves as if the table were empty (1.8 s instead of 6 ms).
+    session.execute(text("ANALYZE"))
     session.commit()
     return summary
