@@ -290,11 +290,16 @@ def card_rows(session: DbSession, where: Any) -> list[Any]:
 
 
 def shown_cards(team_ids: list[int], last_done: dict[int, datetime]) -> Any:
-    """The cards a board shows: the open cards of these teams and their recent Done."""
+    """The cards a board shows: the open cards of these teams and their recent Done.
+
+    Each side of the OR stands on an index of its own (team and column; the ids of the
+    recent Done cards, which are these teams' already), so years of Done cards are never
+    scanned to find the few on screen.
+    """
     open_columns = [c for c in COLUMNS if c is not BoardColumn.DONE]
-    return and_(
-        Improvement.team_id.in_(team_ids),
-        or_(Improvement.board_column.in_(open_columns), Improvement.id.in_(list(last_done))),
+    return or_(
+        and_(Improvement.team_id.in_(team_ids), Improvement.board_column.in_(open_columns)),
+        Improvement.id.in_(list(last_done)),
     )
 
 
