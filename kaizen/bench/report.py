@@ -80,7 +80,7 @@ def _warm_elsewhere(url: str, month: str) -> None:
 
 def _fresh_ms(port: int, path: str, headers: dict[str, str] | None = None) -> float:
     """One request on a new connection (so either worker may answer), in ms."""
-    from kaizen.bench.run import request
+    from kaizen.bench.people import call as request
 
     conn = HTTPConnection("127.0.0.1", port, timeout=300)
     start = time.perf_counter()
@@ -102,7 +102,8 @@ def measure(
     echo: Callable[[str], None],
 ) -> None:
     """The report's rounds for one preset: step 0 team500, step 1 history10x."""
-    from kaizen.bench.run import p50_ms, request
+    from kaizen.bench.people import call as request
+    from kaizen.bench.run import p50_ms
 
     cold_rows = [COLD.format(preset) for preset in settings.presets[:2]]
     month = _month_code()

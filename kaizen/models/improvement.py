@@ -66,6 +66,8 @@ class Improvement(Model):
         Index("ix_improvement_team_column_position", "team_id", "board_column", "position"),
         # The monthly report's cards: those first finished in its trailing window.
         Index("ix_improvement_finished_at", "finished_at"),
+        Index("ix_improvement_team_board_version", "team_id", "board_version"),
+        Index("ix_improvement_team_finished_at", "team_id", "finished_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -98,6 +100,9 @@ class Improvement(Model):
     # first arrival in the team's cycle start column or later, and first arrival in Done.
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+    # Its team's board_version when the card last changed as the board shows it (a poll
+    # sends a screen the cards changed since the version it has; kaizen.models.derived).
+    board_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     __mapper_args__ = {"version_id_col": version}
 

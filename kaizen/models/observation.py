@@ -38,6 +38,8 @@ class Observation(Model):
             "area_id",
             "minutes_lost",
         ),
+        # A board's "reported this month" counts its team's areas over a month.
+        Index("ix_observation_area_observed_at", "area_id", "observed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,7 +1,7 @@
 """monthly report at scale: shared report cache, plant-wide report counter, before/after index
 
 Revision ID: 0005_report_cache
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-01 03:00:00
 
 - `report_version`: one row, the counter every change a report shows bumps; it starts at 0
@@ -18,7 +18,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0005_report_cache"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
