@@ -1,4 +1,5 @@
-"""Command line: `kaizen serve`, `kaizen demo-data`, `kaizen create-user` and `kaizen db ...`.
+"""Command line: `kaizen serve`, `kaizen demo-data`, `kaizen create-user`, `kaizen reports
+warm` and `kaizen db ...`.
 
 `kaizen` is a Flask command group bound to `create_app`, so every `flask --app kaizen`
 command (including Flask-Migrate's `db upgrade`) also works as `kaizen ...`.
@@ -42,6 +43,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(doctor_command)
     app.cli.add_command(bench_data_command)
     app.cli.add_command(bench_command)
+    app.cli.add_command(reports_group)
 
 
 def database_is_empty() -> bool:
@@ -133,6 +135,41 @@ def bench_command(quick: bool, database_url: str | None, seed: int) -> None:
 
     figures = run_bench(database_url, quick, seed, lambda line: click.echo(line, err=True))
     click.echo(table(figures))
+
+
+@click.group("reports")
+def reports_group() -> None:
+    """The monthly reports."""
+
+
+@reports_group.command("warm")
+@click.option(
+    "--month",
+    "month_code",
+    help="The month to build (YYYY-MM); default: this month and the one before it.",
+)
+@with_appcontext
+def reports_warm_command(month_code: str | None) -> None:
+    """Build the plant-wide monthly report ahead of time (a nightly job), so that the first
+    person to open it gets it at once; an unchanged report is not built again."""
+    from kaizen.models import utcnow
+    from kaizen.reports.views import cache_settings, render_report_body
+    from kaizen.services.months import Month
+    from kaizen.services.report_cache import warm
+
+    now = utcnow()
+    months = [Month.of(now).previous, Month.of(now)]
+    if month_code is not None:
+        month = Month.parse(month_code)
+        if month is None:
+            raise click.BadParameter("use YYYY-MM, for example 2026-03", param_hint="--month")
+        months = [month]
+    # The page's links are made as in a request to the app's root.
+    with current_app.test_request_context():
+        for month, build in zip(
+            months, warm(db.session, months, now, render_report_body, cache_settings()), strict=True
+        ):
+            click.echo(f"{month.label}: built {build.built_at:%Y-%m-%d %H:%M} UTC")
 
 
 @click.command("create-user")

@@ -77,6 +77,10 @@ def settings_from_environment(instance_path: Path) -> dict[str, Any]:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env.get("KAIZEN_SECURE_COOKIES", "0") == "1",
         "REMEMBER_COOKIE_SECURE": env.get("KAIZEN_SECURE_COOKIES", "0") == "1",
+        # How long a monthly report build is used while nothing changes (ages grow with
+        # time), and how much the shared report cache may hold.
+        "REPORT_MAX_AGE_HOURS": _whole_number("KAIZEN_REPORT_MAX_AGE_HOURS", "12"),
+        "REPORT_CACHE_MB": _whole_number("KAIZEN_REPORT_CACHE_MB", "200"),
         "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
     }

@@ -92,15 +92,16 @@ def card_facing_a_full_do_column(session: Session, mode: WipMode) -> Improvement
 
 def token_of(html: str) -> str:
     """The change token a rendered board carries."""
-    match = re.search(r'data-token="([0-9a-f]+)"', html)
+    match = re.search(r'data-token="([0-9a-z.-]+)"', html)
     assert match, "the board carries its change token"
     return match.group(1)
 
 
 def card_html(html: str, card_id: int) -> str:
     """The markup of one card on a rendered board."""
-    start = html.index(f'id="card-{card_id}"')
-    return html[start : html.index("</article>", start)]
+    start = html.rindex("<li", 0, html.index(f'id="card-{card_id}"'))
+    ends = [html.find(end, start + 1) for end in ('<li class="card', "</ol>")]
+    return html[start : min(end for end in ends if end >= 0)]
 
 
 # -- the board's numbers ---------------------------------------------------------------------
@@ -407,7 +408,8 @@ def test_a_card_shows_what_a_stand_up_needs(session: Session, client: FlaskClien
     card.observations.append(make_observation(session))
     session.commit()
 
-    html = card_html(client.get("/board/press-shop").get_data(as_text=True), card.id)
+    page = client.get("/board/press-shop").get_data(as_text=True)
+    html = card_html(page, card.id)
 
     for text in [
         "Kanban square for the forklift",
@@ -418,9 +420,11 @@ def test_a_card_shows_what_a_stand_up_needs(session: Session, client: FlaskClien
         "Blocked: Waiting for the paint crew",
         "No root cause yet",
         "1 observation",
-        Waste.WAITING.info.colour,
     ]:
         assert text in html
+    # The waste colour: a class on the card, its colour set once for the page.
+    assert "w-waiting" in html
+    assert f".w-waiting{{--waste-colour:{Waste.WAITING.info.colour}}}" in page
 
 
 def test_an_aging_card_warns_on_the_board(session: Session, client: FlaskClient) -> None:
@@ -514,8 +518,11 @@ def test_members_get_move_buttons_and_drag_handles(
     card_markup = card_html(html, card.id)
 
     assert 'aria-label="Move to Do"' in card_markup
+    # The other columns are in the board's one menu, not repeated on every card.
+    menu = html[html.index('id="move-menu"') : html.index("</div>", html.index('id="move-menu"'))]
     for other in ["Ideas", "Check", "Done"]:
-        assert f'aria-label="Move to {other}"' in card_markup
+        assert f'aria-label="Move to {other}"' in menu
+        assert f'aria-label="Move to {other}"' not in card_markup
     assert "card-handle" in card_markup and "Sortable.min.js" in html
 
 
@@ -607,7 +614,8 @@ def test_a_stale_move_gets_409_and_the_latest_board(
     html = response.get_data(as_text=True)
     assert response.status_code == 409
     assert "Someone else moved this card a moment ago — the board now shows the latest." in html
-    assert card_html(html, card.id) and 'data-version="2"' in card_html(html, card.id)
+    # The card as it is now: in Check, its button carrying the new version.
+    assert f'value="{card.id}:done:2"' in card_html(html, card.id)
     assert session.get(Improvement, card.id).board_column is CHECK
 
 
@@ -700,11 +708,12 @@ def test_a_poll_of_an_unchanged_board_gets_an_empty_204(
     assert response.status_code == 204 and response.data == b""
 
 
-def test_a_poll_after_someone_moved_a_card_gets_the_new_board(
+def test_a_poll_after_someone_moved_a_card_gets_only_that_card_and_the_column_orders(
     session: Session, client: FlaskClient
 ) -> None:
     team = make_team(session, slug="press-shop")
-    card = make_improvement(session, team=team, board_column=PLAN)
+    card = make_improvement(session, team=team, board_column=PLAN, title="Kanban square")
+    others = [make_improvement(session, team=team, board_column=PLAN) for _ in range(3)]
     session.commit()
     token = token_of(client.get("/board/press-shop").get_data(as_text=True))
     move_card(session, card.id, DO, None, 1, None)
@@ -712,9 +721,14 @@ def test_a_poll_after_someone_moved_a_card_gets_the_new_board(
     response = client.get(f"/board/press-shop?since={token}", headers=HTMX)
 
     html = response.get_data(as_text=True)
-    assert response.status_code == 200
-    assert token_of(html) != token and "<html" not in html
-    assert 'data-version="2"' in card_html(html, card.id)
+    assert response.status_code == 200 and response.headers["X-Board-Update"] == "changes"
+    assert token_of(html) != token and 'id="board"' not in html
+    # The moved card, and no other card's markup; every column's order by id.
+    assert html.count('<li class="card') == 1 and "Kanban square" in html
+    assert f'data-column-of="column-{team.id}-do" data-order="{card.id}"' in html
+    plan_order = " ".join(str(other.id) for other in others)
+    assert f'data-column-of="column-{team.id}-plan" data-order="{plan_order}"' in html
+    assert 'id="col-press-shop-do"' in html  # the header, with its new count
 
 
 @pytest.mark.parametrize("signed_in", [False, True], ids=["signed-out", "member"])

@@ -139,3 +139,36 @@ def test_migrations_downgrade_to_an_empty_database(new_database_url: Any, tmp_pa
         tables = set(inspect(db.engine).get_table_names()) - {"alembic_version"}
         db.engine.dispose()
     assert tables == set()
+
+
+def test_a_plant_with_data_goes_down_to_the_first_revision_and_back_up_with_its_rows(
+    new_database_url: Any, tmp_path: Path
+) -> None:
+    from kaizen.demo import load_demo_plant
+    from kaizen.models import utcnow
+
+    app = app_for(new_database_url("round_trip"), tmp_path)
+    counts = "SELECT (SELECT count(*) FROM improvement), (SELECT count(*) FROM card_move)"
+    with app.app_context():
+        upgrade(directory=str(MIGRATIONS_DIR))
+        load_demo_plant(db.session, now=utcnow(), seed=7)
+        db.session.remove()
+        with db.engine.connect() as connection:
+            before = connection.execute(text(counts)).one()
+        # Down to the first revision: every later change to the card table is undone, which
+        # SQLite does by copying tables that others refer to.
+        downgrade(directory=str(MIGRATIONS_DIR), revision="0001")
+        upgrade(directory=str(MIGRATIONS_DIR))
+        with db.engine.connect() as connection:
+            after = connection.execute(text(counts)).one()
+            # The backfills ran again: every card carries its team's change version.
+            stale = connection.execute(
+                text(
+                    "SELECT count(*) FROM improvement i JOIN team t ON t.id = i.team_id "
+                    "WHERE i.board_version <> t.board_version OR t.board_reset_version <> "
+                    "t.board_version"
+                )
+            ).scalar()
+        db.engine.dispose()
+    assert after == before and before[1] > 0
+    assert stale == 0

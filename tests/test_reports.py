@@ -13,17 +13,12 @@ from sqlalchemy.orm import Session
 
 from kaizen.models import BoardColumn, CardMove, Outcome, Reflection, Waste, utcnow
 from kaizen.reports import views
+from kaizen.services import report_cache
 from tests.factories import make_area, make_moved_improvement, make_observation, make_team
 
 PLAN, DO, DONE = BoardColumn.PLAN, BoardColumn.DO, BoardColumn.DONE
 MARCH = datetime(2026, 3, 2, 8, 0)
 NOW = datetime(2026, 4, 20, 10, 30)
-
-
-@pytest.fixture(autouse=True)
-def no_drawings_kept(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Start each test with an empty in-process chart cache: every test's database is new."""
-    monkeypatch.setattr(views, "_recent", views._RecentCharts())
 
 
 @pytest.fixture
@@ -214,8 +209,8 @@ def test_a_304_neither_builds_the_report_nor_draws(
     def must_not_run(*_args: object, **_kwargs: object) -> None:
         raise AssertionError("a 304 must be answered from the fingerprint alone")
 
-    monkeypatch.setattr(views, "monthly_report", must_not_run)
-    monkeypatch.setattr(views, "render", must_not_run)
+    monkeypatch.setattr(report_cache, "monthly_report", must_not_run)
+    monkeypatch.setattr(report_cache, "render", must_not_run)
     again = client.get(
         "/reports/charts/cycle-time.svg?month=2026-03", headers={"If-None-Match": etag}
     )

@@ -30,13 +30,21 @@ from urllib.parse import urlencode
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
+from kaizen.bench import report
+from kaizen.bench.people import (
+    CSRF_FIELD,
+    HTMX,
+    TOKEN,
+    call,
+    chromium_usable_ms,
+    polls_after_moves,
+    sign_in,
+    wrk_submits,
+)
 from kaizen.models import Observation
 
 WORKERS, THREADS = 2, 4
 CONNECTIONS = 8
-HTMX = {"HX-Request": "true"}
-TOKEN = re.compile(r'data-token="([0-9a-f]+)"')
-CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 CARD = re.compile(r'<li class="card[ "]')
 
 
@@ -52,6 +60,11 @@ class Settings:
 
 FULL = Settings(("team500", "history10x", "plant"), rounds=5, seconds=4, samples=15)
 QUICK = Settings(("tiny", "tiny", "tiny"), rounds=2, seconds=0.5, samples=3)
+# The same boards as a member sees them (move buttons, drag handles), by step.
+MEMBER_BOARDS = {
+    0: "Team board as a member (p50)",
+    2: "Plant board as a member (p50)",
+}
 
 
 @dataclass
@@ -134,7 +147,7 @@ def serve(app: str, env: dict[str, str], ready_path: str) -> Iterator[Server]:
         deadline = time.monotonic() + 60
         while True:
             try:
-                if request(port, ready_path)[0] == 200:
+                if call(port, ready_path)[0] == 200:
                     break
             except OSError:
                 pass
@@ -147,34 +160,17 @@ def serve(app: str, env: dict[str, str], ready_path: str) -> Iterator[Server]:
         process.wait(timeout=30)
 
 
-def request(
-    port: int,
-    path: str,
-    headers: dict[str, str] | None = None,
-    body: bytes | None = None,
-    connection: HTTPConnection | None = None,
-) -> tuple[int, bytes, dict[str, str]]:
-    """One request; a POST when there is a body. Returns status, body and headers."""
-    conn = connection or HTTPConnection("127.0.0.1", port, timeout=60)
-    conn.request("POST" if body is not None else "GET", path, body=body, headers=headers or {})
-    response = conn.getresponse()
-    data = response.read()
-    if connection is None:
-        conn.close()
-    return response.status, data, dict(response.getheaders())
-
-
 # -- load ------------------------------------------------------------------------------------
 
 
 def p50_ms(port: int, path: str, samples: int, headers: dict[str, str] | None = None) -> float:
     """Median time of sequential requests on one kept-alive connection (one warm-up first)."""
     conn = HTTPConnection("127.0.0.1", port, timeout=120)
-    request(port, path, headers, connection=conn)
+    call(port, path, headers, connection=conn)
     times = []
     for _ in range(samples):
         start = time.perf_counter()
-        request(port, path, headers, connection=conn)
+        call(port, path, headers, connection=conn)
         times.append((time.perf_counter() - start) * 1000)
     conn.close()
     return statistics.median(times)
@@ -196,7 +192,7 @@ def throughput(
         return float(match.group(1)) if match else 0.0
 
     def work(conn: HTTPConnection, _n: int) -> bool:
-        return request(port, path, headers, connection=conn)[0] < 400
+        return call(port, path, headers, connection=conn)[0] < 400
 
     return _load(port, seconds, work)[0]
 
@@ -228,9 +224,9 @@ def _load(
 
 def submit_throughput(port: int, area: str, seconds: float) -> tuple[float, int]:
     """Observation form posts (with CSRF) per second; (rate, acknowledged submits)."""
-    status, page, headers = request(port, f"/observe?area={area}")
+    status, page, headers = call(port, f"/observe?area={area}")
     cookie = headers.get("Set-Cookie", "").split(";", 1)[0]
-    token = CSRF.search(page.decode())
+    token = CSRF_FIELD.search(page.decode())
     if status != 200 or not token:
         raise RuntimeError("the entry form did not load")
     form_headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie}
@@ -245,7 +241,7 @@ def submit_throughput(port: int, area: str, seconds: float) -> tuple[float, int]
                 "form_key": secrets.token_hex(6),
             }
         ).encode()
-        return request(port, f"/observe?area={area}", form_headers, body, conn)[0] == 303
+        return call(port, f"/observe?area={area}", form_headers, body, conn)[0] == 303
 
     return _load(port, seconds, work)
 
@@ -292,12 +288,17 @@ def run_bench(url: str | None, quick: bool, seed: int, echo: Callable[[str], Non
             ("Team board, 500 open cards (p50)", "ms"),
             ("Same board, 10x history (p50)", "ms"),
             ("Plant board, 20 x 250 open cards (p50)", "ms"),
+            (MEMBER_BOARDS[0], "ms"),
+            (MEMBER_BOARDS[2], "ms"),
+            ("Poll after one card moved (p50)", "ms"),
+            ("Plant board in Chromium, usable", "ms"),
             ("Hello world throughput", "/s"),
             ("Unchanged board poll", "/s"),
             ("Observation submits", "/s"),
             ("Worker peak RSS", "MB"),
         )
     }
+    figures.update(report.figures(settings.presets))
     try:
         with serve("kaizen.bench.hello:app", env, "/") as hello:
             for step, preset in enumerate(settings.presets):
@@ -305,6 +306,8 @@ def run_bench(url: str | None, quick: bool, seed: int, echo: Callable[[str], Non
                 slugs = _prepare(base_url, preset, seed)
                 with serve("kaizen:create_app()", env, "/healthz") as app:
                     _measure(step, slugs, hello, app, settings, figures, base_url, echo)
+                    if step < 2:
+                        report.measure(step, hello, app, settings, figures, base_url, echo)
                     rss = figures["Worker peak RSS"]
                     rss.values.append(max(app.worker_peak_rss_mb(), *rss.values, 0.0))
         rss = figures["Worker peak RSS"]
@@ -333,11 +336,11 @@ def _measure(
         "Plant board, 20 x 250 open cards (p50)",
     ][step]
     samples = max(3, settings.samples // 3) if step == 2 else settings.samples
-    page = request(app.port, path)[1].decode()
-    cards = len(CARD.findall(page))
-    figures[
-        name
-    ].note = f"{len(page) / 1024:,.0f} KB of HTML, {len(page) / max(cards, 1):,.0f} B a card"
+    page = call(app.port, path)[1].decode()
+    figures[name].note = _size_note(page)
+    member = sign_in(app.port) if step in MEMBER_BOARDS else None
+    if member is not None:
+        figures[MEMBER_BOARDS[step]].note = _size_note(call(app.port, path, member)[1].decode())
     for round_ in range(1, settings.rounds + 1):
         echo(f"  {name}: round {round_} of {settings.rounds}")
         hello_ms = p50_ms(hello.port, "/", settings.samples)
@@ -345,23 +348,69 @@ def _measure(
         figures["Hello world"].values.append(hello_ms)
         figures[name].values.append(board_ms)
         figures[name].ratios.append(board_ms / hello_ms)
-        if step != 0:
-            continue
-        hello_rate = throughput(hello.port, "/", settings.seconds)
-        figures["Hello world throughput"].values.append(hello_rate)
-        token = TOKEN.search(request(app.port, path)[1].decode())
-        poll = f"{path}?since={token.group(1) if token else ''}"
-        poll_rate = throughput(app.port, poll, settings.seconds, HTMX)
-        figures["Unchanged board poll"].values.append(poll_rate)
-        figures["Unchanged board poll"].ratios.append(poll_rate / hello_rate)
-        before = _observation_count(url)
-        rate, acknowledged = submit_throughput(app.port, f"{slugs[0]}-cell-0", settings.seconds)
-        stored = _observation_count(url) - before
-        submits = figures["Observation submits"]
-        submits.values.append(rate)
-        submits.ratios.append(rate / hello_rate)
-        lost = max(acknowledged - stored, 0) + (int(submits.note.split()[0]) if submits.note else 0)
-        submits.note = f"{lost} lost (stored rows = acknowledged submits)"
+        if member is not None:
+            member_ms = p50_ms(app.port, path, samples, member)
+            figures[MEMBER_BOARDS[step]].values.append(member_ms)
+            figures[MEMBER_BOARDS[step]].ratios.append(member_ms / hello_ms)
+        if step == 0:
+            _team_board_round(
+                slugs, path, hello, app, settings, figures, url, member or {}, hello_ms
+            )
+    if step == 2 and member is not None:
+        echo("  Plant board in Chromium")
+        seen = chromium_usable_ms(app.port, path, member, runs=settings.rounds)
+        if seen is not None:
+            first_byte, usable = seen
+            figures["Plant board in Chromium, usable"].values.append(usable)
+            figures[
+                "Plant board in Chromium, usable"
+            ].note = (
+                f"every card drawn and every column ready to drag; first byte {first_byte:,.0f} ms"
+            )
+
+
+def _size_note(page: str) -> str:
+    """The size of a board page, in all and per card."""
+    size, cards = len(page.encode()), len(CARD.findall(page))
+    return f"{size / 1024:,.0f} KB of HTML, {size / max(cards, 1):,.0f} B a card"
+
+
+def _team_board_round(
+    slugs: list[str],
+    path: str,
+    hello: Server,
+    app: Server,
+    settings: Settings,
+    figures: dict[str, Figure],
+    url: str,
+    member: dict[str, str],
+    hello_ms: float,
+) -> None:
+    """The team board's throughput figures for one round: polls, moves seen, submits."""
+    hello_rate = throughput(hello.port, "/", settings.seconds)
+    figures["Hello world throughput"].values.append(hello_rate)
+    token = TOKEN.search(call(app.port, path)[1].decode())
+    poll = f"{path}?since={token.group(1) if token else ''}"
+    poll_rate = throughput(app.port, poll, settings.seconds, HTMX)
+    figures["Unchanged board poll"].values.append(poll_rate)
+    figures["Unchanged board poll"].ratios.append(poll_rate / hello_rate)
+    if member:
+        moved_ms, size = polls_after_moves(app.port, path, slugs[0], member, settings.samples)
+        figures["Poll after one card moved (p50)"].values.append(moved_ms)
+        figures["Poll after one card moved (p50)"].ratios.append(moved_ms / hello_ms)
+        figures[
+            "Poll after one card moved (p50)"
+        ].note = f"{size:,} B answer: the moved card, column orders and headers"
+    before = _observation_count(url)
+    area = f"{slugs[0]}-cell-0"
+    measured = wrk_submits(app.port, area, settings.seconds, CONNECTIONS)
+    rate, acknowledged = measured or submit_throughput(app.port, area, settings.seconds)
+    stored = _observation_count(url) - before
+    submits = figures["Observation submits"]
+    submits.values.append(rate)
+    submits.ratios.append(rate / hello_rate)
+    lost = max(acknowledged - stored, 0) + (int(submits.note.split()[0]) if submits.note else 0)
+    submits.note = f"{lost} lost (stored rows = acknowledged submits)"
 
 
 def _observation_count(url: str) -> int:

@@ -1,6 +1,9 @@
 """The move form: what a drag, a "Move to" button or the reason/outcome dialog sends."""
 
+import re
+
 from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
 from wtforms import HiddenField, IntegerField, RadioField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
@@ -41,3 +44,21 @@ class MoveForm(FlaskForm):
         column, _, outcome = (self.to_column.data or "").partition(":")
         chosen = outcome or self.outcome.data
         return BoardColumn(column), Outcome(chosen) if chosen else None
+
+
+# What a card's "Move to" button sends: "<card id>:<column>[:<outcome>]:<version>".
+_BUTTON = re.compile(r"(\d{1,12}):([a-z_]{1,20}(?::[a-z_]{1,20})?):(\d{1,12})")
+
+
+def button_move(formdata: MultiDict[str, str]) -> tuple[int, MoveForm]:
+    """The card a board's move button names, and the move form it stands for.
+
+    A value that is not a button's gives card 0 and a form that does not validate.
+    """
+    match = _BUTTON.fullmatch(formdata.get("move", ""))
+    data = MultiDict(formdata)
+    data.pop("move", None)
+    if match is None:
+        return 0, MoveForm(formdata=data)
+    data["to_column"], data["version"] = match[2], match[3]
+    return int(match[1]), MoveForm(formdata=data)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from flask import (
@@ -11,6 +11,7 @@ from flask import (
     flash,
     make_response,
     redirect,
+    render_template,
     request,
     url_for,
 )
@@ -19,10 +20,12 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from kaizen.accounts.access import require_role
-from kaizen.board.forms import MoveForm
+from kaizen.board.forms import MoveForm, button_move
 from kaizen.extensions import db
-from kaizen.models import BoardColumn, Role, utcnow
-from kaizen.services.board import Board, TeamNotFound, board_token, build_board
+from kaizen.models import BoardColumn, Outcome, Role, Waste, utcnow
+from kaizen.services.board import Board, TeamNotFound, build_board
+from kaizen.services.board_state import BoardState, read_state
+from kaizen.services.board_updates import build_update, plan_update
 from kaizen.services.moves import (
     CardNotFound,
     MoveRefused,
@@ -32,7 +35,7 @@ from kaizen.services.moves import (
     StaleVersion,
     move_card,
 )
-from kaizen.web import is_partial_request, render_page_or_fragment, vary_on_htmx
+from kaizen.web import IdUrl, is_partial_request, render_page_or_fragment, vary_on_htmx
 
 bp = Blueprint("board", __name__)
 
@@ -84,6 +87,22 @@ def _can(role: Role) -> bool:
     return bool(current_user.is_authenticated and current_user.can(role))
 
 
+def _shared(scope: Scope) -> dict[str, Any]:
+    """What every card of a board needs, built once per page rather than once per card."""
+    return {
+        "tv": scope.tv,
+        # Members and up move cards, leads change WIP limits; viewers, kiosks, signed-out
+        # screens and TV mode only watch.
+        "can_move": _can(Role.MEMBER) and not scope.tv,
+        "can_manage": _can(Role.LEAD) and not scope.tv,
+        "card_url": IdUrl.of("improvements.detail", "improvement_id"),
+        "card_move_url": IdUrl.of("board.move", "card_id"),
+        "column_labels": {column: column.label for column in BoardColumn},
+        "waste_labels": {waste: waste.label for waste in Waste},
+        "outcome_labels": {outcome: outcome.label for outcome in Outcome},
+    }
+
+
 def _render(scope: Scope, status: int = 200, **context: Any) -> Response:
     """Build the board for this scope and render it as a page or, for htmx, as the fragment."""
     try:
@@ -95,19 +114,40 @@ def _render(scope: Scope, status: int = 200, **context: Any) -> Response:
         "board/_board.html",
         status=status,
         board=board,
-        tv=scope.tv,
-        # Members and up move cards, leads change WIP limits; viewers, kiosks, signed-out
-        # screens and TV mode only watch.
-        can_move=_can(Role.MEMBER) and not scope.tv,
-        can_manage=_can(Role.LEAD) and not scope.tv,
         heading=_heading(board),
         page_url=scope.url(),
-        poll_url=scope.url(since=board.token),
         poll_seconds=POLL_SECONDS,
+        **_shared(scope),
         **context,
     )
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _changes(scope: Scope, since: str, **context: Any) -> Response | None:
+    """What changed on this board since the screen's token: nothing (204), the changed
+    cards, or None when the screen needs the whole board (a new day, a lane changed as a
+    whole on a team board, a token the board did not write)."""
+    now = utcnow()
+    current = read_state(db.session, now, scope.team_slug)
+    if since == current.state.token and not context:
+        response = make_response("", 204)
+    else:
+        plan = plan_update(current, BoardState.parse(since))
+        if plan is None:
+            return None
+        update = build_update(db.session, now, current, plan, scope.team_slug, scope.all_done)
+        html = render_template("board/_update.html", board=update, **_shared(scope), **context)
+        response = make_response(html)
+        # board.js merges this into the board instead of swapping it in.
+        response.headers["X-Board-Update"] = "changes"
+    response.headers["Cache-Control"] = "no-store"
+    return vary_on_htmx(response)
+
+
+def _poll(scope: Scope, since: str) -> Response:
+    """An open board asks what changed since its token."""
+    return _changes(scope, since) or _render(scope)
 
 
 def _heading(board: Board) -> str:
@@ -122,7 +162,7 @@ def _heading(board: Board) -> str:
 def board(team_slug: str | None = None) -> Response:
     """The kanban board of every team (one swimlane each) or of one team.
 
-    A poll from an open board sends `since=<token>`: unchanged boards get an empty 204.
+    A poll from an open board sends `since=<token>` and gets only what changed.
     """
     scope = Scope(
         team_slug=team_slug,
@@ -130,11 +170,27 @@ def board(team_slug: str | None = None) -> Response:
         all_done=request.args.get("done") == "all",
     )
     since = request.args.get("since")
-    if since and is_partial_request() and since == board_token(db.session, utcnow(), team_slug):
-        response = make_response("", 204)
-        response.headers["Cache-Control"] = "no-store"
-        return vary_on_htmx(response)
+    if since and is_partial_request():
+        return _poll(scope, since)
     return _render(scope)
+
+
+@bp.get("/board/<team_slug>/lane")
+def lane(team_slug: str) -> Response:
+    """One team's lane of the plant board, fetched when it is scrolled into view."""
+    scope = Scope(team_slug=None, tv=request.args.get("display") == "tv")
+    if not is_partial_request():
+        return redirect(url_for("board.board", team_slug=team_slug))
+    try:
+        board = build_board(db.session, utcnow(), team_slug, request.args.get("done") == "all")
+    except TeamNotFound:
+        abort(404)
+    # Drawn as a lane of the plant board: its name links to the team's own board.
+    plant = replace(board, team_slug=None)
+    html = render_template("board/_lane.html", board=plant, lane=board.lanes[0], **_shared(scope))
+    response = make_response(html)
+    response.headers["Cache-Control"] = "no-store"
+    return vary_on_htmx(response)
 
 
 def _scope_from(form: MoveForm) -> Scope:
@@ -145,8 +201,21 @@ def _scope_from(form: MoveForm) -> Scope:
 @bp.post("/board/cards/<int:card_id>/move")
 @require_role(Role.MEMBER)
 def move(card_id: int) -> Response:
-    """Move a card; answer with the redrawn board (htmx) or a redirect back to it."""
-    form = MoveForm()
+    """Move a card (a drag, or a button through board.js); answer with the redrawn board
+    (htmx) or a redirect back to it."""
+    return _move(card_id, MoveForm())
+
+
+@bp.post("/board/moves")
+@require_role(Role.MEMBER)
+def move_by_button() -> Response:
+    """A card's "Move to" button submitted the board's one move form (no JavaScript)."""
+    card_id, form = button_move(request.form)
+    return _move(card_id, form)
+
+
+def _move(card_id: int, form: MoveForm) -> Response:
+    """Move the card as the form says, or say why not."""
     scope = _scope_from(form)
     if not form.validate():
         notice = Notice("That move could not be read. Please reload the board and try.", "error")
@@ -197,7 +266,10 @@ def _moved(scope: Scope, result: MoveResult) -> Response:
     if not is_partial_request():
         flash(notice.text, "success")
         return redirect(scope.url())
-    response = _render(scope, notice=notice)
+    # The mover's screen gets what changed since its token, like any other screen: its
+    # other lanes stay as they are (on the plant board, the ones fetched as scrolled to).
+    since = request.form.get("since")
+    response = (since and _changes(scope, since, notice=notice)) or _render(scope, notice=notice)
     return htmx_response(
         response,
         trigger={"card-moved": {"card": result.card_id, "to": result.to_column.value}},

@@ -13,6 +13,13 @@ from kaizen.models.improvement import (
 from kaizen.models.observation import Observation
 from kaizen.models.place import Area, ColumnLimit, Team
 from kaizen.models.reflection import Reflection
+from kaizen.models.report_cache import (
+    ReportBuild,
+    ReportLock,
+    ReportPart,
+    ReportVersion,
+    touch_reports,
+)
 from kaizen.models.root_cause import (
     RootCause,
     WhyStep,
@@ -45,6 +52,10 @@ __all__ = [
     "Observation",
     "Outcome",
     "Reflection",
+    "ReportBuild",
+    "ReportLock",
+    "ReportPart",
+    "ReportVersion",
     "Role",
     "RootCause",
     "RootCauseCategory",
@@ -59,5 +70,6 @@ __all__ = [
     "root_cause_improvement",
     "root_cause_observation",
     "touch_boards",
+    "touch_reports",
     "utcnow",
 ]

@@ -7,6 +7,11 @@
 - `Team.board_version`: bumped whenever something a team's board shows changes (a card, its
   moves, blocks, reflection, links, five whys, its area's or owner's name, the team's
   limits and settings, an observation in its areas), so a poll reads one row by key.
+- `Improvement.board_version`: the team's board_version after the card's last change as the
+  board shows it (not a mere renumbering of positions), so a poll sends only changed cards.
+- `Team.board_reset_version`: the board_version of the last change that redraws the whole
+  lane (the team itself, an area or owner renamed, a card changing team, arriving in or
+  leaving Done, or deleted: ages, the 85th percentile and names on many cards).
 
 Writes through the ORM are caught by the session listeners below; the few Core statements
 (`services/moves.py`) call `restamp_cards` / `touch_boards` themselves.
@@ -82,14 +87,21 @@ def touch_boards(
     team_ids: Iterable[int] = (),
     area_ids: Iterable[int] = (),
     owner_ids: Iterable[int] = (),
+    *,
+    card_ids: Iterable[int] = (),
+    reset: bool = False,
 ) -> None:
     """Bump the change counter of these teams, of the teams of these areas, and of the teams
-    whose cards sit in these areas or belong to these owners."""
+    whose cards sit in these areas or belong to these owners; then mark these cards changed.
+
+    `reset`: the change redraws the whole lane of every team it bumps.
+    """
     teams, areas, owners = set(team_ids), set(area_ids), set(owner_ids)
     teams.discard(None)  # type: ignore[arg-type]
     areas.discard(None)  # type: ignore[arg-type]
     owners.discard(None)  # type: ignore[arg-type]
     if not (teams or areas or owners):
+        mark_cards(session, card_ids)
         return
     conditions: list[Any] = []
     if teams:
@@ -103,12 +115,33 @@ def touch_boards(
         conditions.append(
             _teams.c.id.in_(select(_cards.c.team_id).where(_cards.c.owner_id.in_(owners)))
         )
+    bumped = _teams.c.board_version + 1
+    values = {"board_version": bumped, **({"board_reset_version": bumped} if reset else {})}
     session.execute(
         update(_teams)
         .where(or_(*conditions))
-        .values(board_version=_teams.c.board_version + 1)
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
+    mark_cards(session, card_ids)
+
+
+def mark_cards(session: Session | scoped_session[Any], card_ids: Iterable[int]) -> None:
+    """Stamp these cards with their team's current board_version: changed as of now."""
+    ids = sorted({card_id for card_id in card_ids if card_id is not None})
+    if not ids:
+        return
+    current = select(_teams.c.board_version).where(_teams.c.id == _cards.c.team_id)
+    session.execute(
+        update(_cards)
+        .where(_cards.c.id.in_(ids))
+        # updated_at keeps its value: being shown anew is not an edit of the card.
+        .values(board_version=current.scalar_subquery(), updated_at=_cards.c.updated_at)
+        .execution_options(synchronize_session=False)
+    )
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, Improvement) and obj.id in ids:
+            session.expire(obj, ["board_version"])
 
 
 def _changed(obj: Any, *names: str) -> bool:
@@ -136,6 +169,9 @@ class _Pending:
         self.areas: list[Area] = []
         self.owners: list[User] = []
         self.card_ids: set[int] = set()
+        # Whole-lane changes: these teams, and the teams of these cards.
+        self.reset_teams: list[Any] = []
+        self.reset_card_ids: set[int] = set()
 
 
 def _collect(session: Session, _context: Any, _instances: Any) -> None:
@@ -148,13 +184,19 @@ def _collect(session: Session, _context: Any, _instances: Any) -> None:
         if isinstance(obj, CardMove):
             pending.restamp.append(obj)
             pending.cards.append(obj.improvement)
+            if obj.improvement_id is not None:
+                pending.card_ids.add(obj.improvement_id)
+                # Into or out of Done: the lane's 85th percentile and finished count change.
+                if BoardColumn.DONE in (obj.to_column, obj.from_column):
+                    pending.reset_card_ids.add(obj.improvement_id)
         elif isinstance(obj, Improvement):
             pending.cards.append(obj)
+            if obj in session.deleted:
+                pending.reset_teams.append(obj.team_id)
             if obj in session.dirty and _changed(obj, "team_id", "team"):
                 pending.restamp.append(obj)
-                for team in _old_and_new(obj, "team"):
-                    pending.teams.append(team)
-                pending.teams.extend(_old_and_new(obj, "team_id"))
+                pending.reset_teams.extend(_old_and_new(obj, "team"))
+                pending.reset_teams.extend(_old_and_new(obj, "team_id"))
         elif isinstance(obj, BlockPeriod | Reflection):
             pending.cards.append(obj.improvement)
             if obj.improvement_id is not None:
@@ -171,12 +213,12 @@ def _collect(session: Session, _context: Any, _instances: Any) -> None:
         elif isinstance(obj, ColumnLimit):
             pending.teams.append(obj.team_id if obj.team_id is not None else obj.team)
         elif isinstance(obj, Team):
-            pending.teams.append(obj)
+            pending.reset_teams.append(obj)
             if obj in session.dirty and _changed(obj, "cycle_start_column"):
                 pending.restamp_teams.append(obj)
         elif isinstance(obj, Area):
             pending.areas.append(obj)
-            pending.teams.extend(_old_and_new(obj, "team_id"))
+            pending.reset_teams.extend(_old_and_new(obj, "team_id"))
         elif isinstance(obj, User) and obj in session.dirty and _changed(obj, "display_name"):
             pending.owners.append(obj)
 
@@ -198,13 +240,34 @@ def _apply(session: Session, _context: Any) -> None:
     team_ids |= {card.team_id for card in pending.cards if card is not None}
     if card_ids:
         team_ids.update(session.scalars(select(_cards.c.team_id).where(_cards.c.id.in_(card_ids))))
-    area_ids = {o.area_id for o in pending.observations} | {a.id for a in pending.areas}
+    # A report counts on the board of its area's team: one row read by key, where touching
+    # by area would also scan the cards that sit in the area.
+    report_areas = {o.area_id for o in pending.observations} - {None}
+    if report_areas:
+        team_ids.update(session.scalars(select(Area.team_id).where(Area.id.in_(report_areas))))
     for record in pending.root_causes:
         linked = select(root_cause_improvement.c.improvement_id).where(
             root_cause_improvement.c.root_cause_id == record.id
         )
-        team_ids.update(session.scalars(select(_cards.c.team_id).where(_cards.c.id.in_(linked))))
-    touch_boards(session, team_ids, area_ids, {user.id for user in pending.owners})
+        linked_ids = set(session.scalars(linked))
+        card_ids |= linked_ids
+        team_ids.update(
+            session.scalars(select(_cards.c.team_id).where(_cards.c.id.in_(linked_ids)))
+        )
+    reset_ids = {t.id if isinstance(t, Team) else t for t in pending.reset_teams if t is not None}
+    if pending.reset_card_ids:
+        reset_ids.update(
+            session.scalars(select(_cards.c.team_id).where(_cards.c.id.in_(pending.reset_card_ids)))
+        )
+    touch_boards(session, team_ids - reset_ids)
+    touch_boards(
+        session,
+        reset_ids,
+        {a.id for a in pending.areas},
+        {user.id for user in pending.owners},
+        reset=True,
+    )
+    mark_cards(session, card_ids)
 
 
 def _forget(session: Session, _previous: Any) -> None:

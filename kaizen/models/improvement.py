@@ -64,6 +64,10 @@ class Improvement(Model):
             name="actual_minutes_not_negative",
         ),
         Index("ix_improvement_team_column_position", "team_id", "board_column", "position"),
+        # The monthly report's cards: those first finished in its trailing window.
+        Index("ix_improvement_finished_at", "finished_at"),
+        Index("ix_improvement_team_board_version", "team_id", "board_version"),
+        Index("ix_improvement_team_finished_at", "team_id", "finished_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -96,6 +100,9 @@ class Improvement(Model):
     # first arrival in the team's cycle start column or later, and first arrival in Done.
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+    # Its team's board_version when the card last changed as the board shows it (a poll
+    # sends a screen the cards changed since the version it has; kaizen.models.derived).
+    board_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -139,6 +146,9 @@ class CardMove(Model):
         Index("ix_card_move_improvement_moved_at", "improvement_id", "moved_at"),
         # The board's Done window: recent arrivals in Done, without reading older history.
         Index("ix_card_move_to_column_moved_at", "to_column", "moved_at"),
+        # The monthly report's cumulative flow counts moves by time and columns from the
+        # index alone.
+        Index("ix_card_move_moved_at_columns", "moved_at", "from_column", "to_column"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

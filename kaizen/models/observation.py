@@ -28,6 +28,18 @@ class Observation(Model):
         CheckConstraint("minutes_lost IS NULL OR minutes_lost >= 0", name="minutes_not_negative"),
         CheckConstraint("(photo IS NULL) = (photo_type IS NULL)", name="photo_has_type"),
         Index("ix_observation_observed_at", "observed_at"),
+        # The reports' before/after: the reports of one waste in one area around a date.
+        Index("ix_observation_area_waste_observed_at", "area_id", "waste", "observed_at"),
+        # The reports' counts per month, waste and area, read from the index alone.
+        Index(
+            "ix_observation_observed_at_waste",
+            "observed_at",
+            "waste",
+            "area_id",
+            "minutes_lost",
+        ),
+        # A board's "reported this month" counts its team's areas over a month.
+        Index("ix_observation_area_observed_at", "area_id", "observed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

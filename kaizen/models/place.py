@@ -38,6 +38,10 @@ class Team(Model):
     # Bumped in the same transaction as every change this team's board shows
     # (kaizen.models.derived), so an open board's poll reads one row by key.
     board_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The board_version of the last change that redraws the whole lane (its name, its start
+    # column, an area or owner renamed, a card into or out of Done): a screen that saw an
+    # older version gets the whole lane, a newer one only the cards changed since.
+    board_reset_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     areas: Mapped[list[Area]] = relationship(back_populates="team", order_by="Area.name")
     column_limits: Mapped[list[ColumnLimit]] = relationship(

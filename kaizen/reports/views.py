@@ -1,29 +1,23 @@
 """The monthly improvement report, its charts (SVG or PNG) and its CSV downloads.
 
 Reports are readable without signing in, like the board on a plant TV: they show flow and
-learning, never who reported what. Charts are answered with an ETag built from the data
-they show, so a browser that already has one gets a 304 before anything is drawn.
+learning, never who reported what. Everything is served from one build per month, filters
+and data version, shared by every worker (`services/report_cache`); charts carry an ETag of
+that build, so a browser that already has one gets a 304 before anything is read or drawn.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request
+from markupsafe import Markup
 
 from kaizen.extensions import db
 from kaizen.models import utcnow
-from kaizen.services.charts import render
-from kaizen.services.report_page import CHART_NAMES, TABLES, csv_bytes, draw, report_page, table
-from kaizen.services.reports import (
-    MonthlyReport,
-    ReportParams,
-    chart_etag,
-    monthly_report,
-    read_params,
-)
+from kaizen.services.report_cache import CacheSettings, find_build, stored_part
+from kaizen.services.report_page import CHART_NAMES, TABLES, report_page
+from kaizen.services.reports import MonthlyReport, ReportParams, read_params
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -34,30 +28,24 @@ REVALIDATE = "private, max-age=0, must-revalidate"
 SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
 
 
-class _RecentCharts:
-    """A small in-process cache of drawn charts by ETag: only a speed-up, never relied on."""
-
-    def __init__(self, size: int = 64) -> None:
-        self._items: OrderedDict[str, bytes] = OrderedDict()
-        self._size = size
-        self._lock = threading.Lock()
-
-    def get(self, key: str) -> bytes | None:
-        with self._lock:
-            body = self._items.get(key)
-            if body is not None:
-                self._items.move_to_end(key)
-            return body
-
-    def put(self, key: str, body: bytes) -> None:
-        with self._lock:
-            self._items[key] = body
-            self._items.move_to_end(key)
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
+def cache_settings() -> CacheSettings:
+    """How long a build is used and how much the cache holds, from the app's settings."""
+    config = current_app.config
+    return CacheSettings(
+        max_age=timedelta(hours=config.get("REPORT_MAX_AGE_HOURS", 12)),
+        cap_bytes=config.get("REPORT_CACHE_MB", 200) * 1024 * 1024,
+    )
 
 
-_recent = _RecentCharts()
+def render_report_body(report: MonthlyReport, params: ReportParams, now: datetime) -> str:
+    """The report's HTML without the surrounding layout: what a build stores for the page."""
+    return render_template(
+        "reports/_report.html",
+        page=report_page(db.session, report, params, now),
+        filters=params.filters(),
+        query=params.query(),
+        as_of=f"{now:%Y-%m-%d %H:%M} UTC",
+    )
 
 
 def _params(month: str | None, now: datetime) -> ReportParams:
@@ -68,20 +56,17 @@ def _params(month: str | None, now: datetime) -> ReportParams:
     return params
 
 
-def _report(params: ReportParams, now: datetime) -> MonthlyReport:
-    """The report data for these filters: built once per request."""
-    return monthly_report(db.session, params.month, now, params.scope, params.working_days)
-
-
 @bp.get("/monthly", defaults={"month": None})
 @bp.get("/monthly/<month>")
 def monthly(month: str | None) -> str:
     """The month's report (this month without one): numbers, charts, tables, downloads."""
     now = utcnow()
     params = _params(month, now)
-    page = report_page(db.session, _report(params, now), params, now)
+    _build, body = stored_part(
+        db.session, params, now, "page", render_report_body, cache_settings()
+    )
     return render_template(
-        "reports/monthly.html", page=page, filters=params.filters(), query=params.query()
+        "reports/monthly.html", heading=params.heading, body=Markup(body.decode())
     )
 
 
@@ -92,18 +77,17 @@ def chart(name: str, fmt: str) -> Response:
         abort(404)
     now = utcnow()
     params = _params(request.args.get("month"), now)
-    etag = chart_etag(db.session, name, fmt, params, now)
-    if request.if_none_match.contains(etag):
+    build = find_build(db.session, params, now, cache_settings())
+    if build is not None and request.if_none_match.contains(build.etag(f"{fmt}:{name}")):
         response = Response(status=304)
     else:
-        body = _recent.get(etag)
-        if body is None:
-            body = render(draw(name, _report(params, now), params), fmt)
-            _recent.put(etag, body)
+        build, body = stored_part(
+            db.session, params, now, f"{fmt}:{name}", render_report_body, cache_settings()
+        )
         response = Response(body, mimetype=MIMETYPES[fmt])
         if fmt == "svg":
             response.headers["Content-Security-Policy"] = SVG_POLICY
-    response.set_etag(etag)
+    response.set_etag(build.etag(f"{fmt}:{name}"))
     response.headers["Cache-Control"] = REVALIDATE
     return response
 
@@ -115,6 +99,9 @@ def data(name: str) -> Response:
         abort(404)
     now = utcnow()
     params = _params(request.args.get("month"), now)
-    response = Response(csv_bytes(table(name, _report(params, now), params)), mimetype="text/csv")
+    _build, body = stored_part(
+        db.session, params, now, f"csv:{name}", render_report_body, cache_settings()
+    )
+    response = Response(body, mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{params.file_stem(name)}.csv"'
     return response

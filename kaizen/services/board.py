@@ -8,15 +8,14 @@ days where the reports show fractional ones.
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from kaizen.models import (
     Area,
@@ -25,14 +24,17 @@ from kaizen.models import (
     Improvement,
     Observation,
     Outcome,
+    Reflection,
     RootCause,
     Team,
+    User,
     Waste,
     WipMode,
     observation_improvement,
     root_cause_improvement,
 )
 from kaizen.services import DbSession
+from kaizen.services.board_state import board_token
 from kaizen.services.flow import percentile
 from kaizen.services.months import Month
 
@@ -40,6 +42,12 @@ from kaizen.services.months import Month
 DONE_WINDOW_DAYS = 30
 # Fewer finished cards than this make a percentile that means little: no age warnings yet.
 MIN_CYCLE_SAMPLES = 5
+# "Past the usual" compares with the cards finished in the last year: how the team works
+# now, and a cost that does not grow with years of history.
+P85_WINDOW_DAYS = 365
+# The plant board draws its first lanes up to this many open cards at once; lanes below
+# are fetched when scrolled to, so thousands of cards never travel in one page.
+EAGER_CARDS = 400
 
 COLUMNS = list(BoardColumn)
 
@@ -48,7 +56,7 @@ class TeamNotFound(LookupError):
     """No team has this slug."""
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class CardView:
     """One card as the board shows it."""
 
@@ -78,6 +86,8 @@ class CardView:
     # the other columns are one tap further, behind "⋯".
     primary_move: BoardColumn | None
     other_columns: tuple[BoardColumn, ...]
+    # The usual step goes back a column (only from Done): the arrow points left.
+    primary_back: bool = False
 
     @property
     def show_root_cause_marker(self) -> bool:
@@ -87,7 +97,10 @@ class CardView:
 
 @dataclass(frozen=True)
 class ColumnView:
-    """One column of one team's swimlane, with its WIP against its limit."""
+    """One column of one team's swimlane, with its WIP against its limit.
+
+    A full board carries the cards; a partial update carries only their ids, in order.
+    """
 
     column: BoardColumn
     cards: list[CardView]
@@ -97,6 +110,8 @@ class ColumnView:
     mode: WipMode | None
     # Done only: finished cards older than the window, not shown.
     hidden_count: int = 0
+    # The ids of the cards in board order (set on partial updates, whose `cards` is empty).
+    ids: tuple[int, ...] = ()
 
     @property
     def over_limit(self) -> bool:
@@ -120,6 +135,9 @@ class Swimlane:
     # 85 % of this team's finished cards took at most this many days (None: too few yet).
     p85_days: int | None
     finished_count: int
+    # On the plant board, a lane below the first few is sent empty and fetched when it is
+    # scrolled into view.
+    pending: bool = False
 
 
 @dataclass(frozen=True)
@@ -173,33 +191,47 @@ def _last_arrivals_in_done(
 
 
 def _finished_and_p85(
-    session: DbSession, team_ids: list[int]
+    session: DbSession, team_ids: list[int], now: datetime
 ) -> tuple[dict[int, int], dict[int, int | None]]:
-    """Per team: how many cards sit in Done, and the 85th percentile of their cycle days.
+    """Per team: how many cards sit in Done, and the 85th percentile of the cycle days of
+    those finished within the last P85_WINDOW_DAYS.
 
-    One query over the stamped start and finish of the team's Done cards (no move log).
+    A count in the database and the stamped start and finish of the year's Done cards (an
+    index on team and finish): years of older history cost nothing here.
     """
-    rows = session.execute(
-        select(Improvement.team_id, Improvement.started_at, Improvement.finished_at).where(
-            Improvement.team_id.in_(team_ids), Improvement.board_column == BoardColumn.DONE
-        )
-    )
     finished: dict[int, int] = defaultdict(int)
+    in_done = and_(Improvement.team_id.in_(team_ids), Improvement.board_column == BoardColumn.DONE)
+    for team_id, count in session.execute(
+        select(Improvement.team_id, func.count()).where(in_done).group_by(Improvement.team_id)
+    ):
+        finished[team_id] = count
     cycles: dict[int, list[int]] = defaultdict(list)
-    for team_id, started, done in rows:
-        finished[team_id] += 1
-        if started is not None and done is not None:
+    for team_id, started, done in session.execute(
+        select(Improvement.team_id, Improvement.started_at, Improvement.finished_at).where(
+            in_done,
+            Improvement.finished_at >= now - timedelta(days=P85_WINDOW_DAYS),
+            Improvement.started_at.is_not(None),
+        )
+    ):
+        if started is not None and done is not None:  # both are, by the query
             cycles[team_id].append(_days(started, done))
     return finished, {team_id: _p85(cycles[team_id]) for team_id in team_ids}
 
 
-def _neighbours(column: BoardColumn) -> tuple[BoardColumn | None, BoardColumn | None]:
-    """The columns just before and after this one."""
+def _moves_from(column: BoardColumn) -> tuple[BoardColumn | None, tuple[BoardColumn, ...]]:
+    """A card's usual next step (the column after, or before for Done) and the others."""
     i = column.ordinal
-    return (COLUMNS[i - 1] if i > 0 else None, COLUMNS[i + 1] if i + 1 < len(COLUMNS) else None)
+    back = COLUMNS[i - 1] if i > 0 else None
+    forward = COLUMNS[i + 1] if i + 1 < len(COLUMNS) else None
+    primary = forward or back
+    return primary, tuple(c for c in COLUMNS if c not in (column, primary))
 
 
-def _teams(session: DbSession, team_slug: str | None) -> list[Team]:
+# The same for every card in a column: worked out once, not per card.
+_MOVES = {column: _moves_from(column) for column in COLUMNS}
+
+
+def board_teams(session: DbSession, team_slug: str | None) -> list[Team]:
     """The teams a board shows: one by slug, or every team by name."""
     query = select(Team).options(selectinload(Team.column_limits)).order_by(Team.name)
     if team_slug is not None:
@@ -210,109 +242,189 @@ def _teams(session: DbSession, team_slug: str | None) -> list[Team]:
     return teams
 
 
+def card_rows(session: DbSession, where: Any) -> list[Any]:
+    """The cards matching `where`, as plain rows with what a card shows (no ORM objects:
+    thousands of cards are read, not edited). Board order: position, then id."""
+    observation_count = (
+        select(func.count())
+        .where(observation_improvement.c.improvement_id == Improvement.id)
+        .scalar_subquery()
+    )
+    has_root_cause = (
+        select(func.count())
+        .select_from(root_cause_improvement)
+        .join(RootCause, RootCause.id == root_cause_improvement.c.root_cause_id)
+        .where(
+            root_cause_improvement.c.improvement_id == Improvement.id,
+            func.length(func.trim(RootCause.root_cause)) > 0,
+        )
+        .scalar_subquery()
+    )
+    has_reflection = select(Reflection.id).where(Reflection.improvement_id == Improvement.id)
+    query = (
+        select(
+            Improvement.id,
+            Improvement.team_id,
+            Improvement.title,
+            Improvement.version,
+            Improvement.board_column,
+            Improvement.waste,
+            Improvement.blocked,
+            Improvement.blocked_reason,
+            Improvement.outcome,
+            Improvement.created_at,
+            Improvement.started_at,
+            Improvement.finished_at,
+            Area.name.label("area_name"),
+            User.display_name.label("owner_name"),
+            observation_count.label("observation_count"),
+            has_root_cause.label("root_cause_count"),
+            has_reflection.exists().label("has_reflection"),
+        )
+        .outerjoin(Area, Area.id == Improvement.area_id)
+        .outerjoin(User, User.id == Improvement.owner_id)
+        .where(where)
+        .order_by(Improvement.position, Improvement.id)
+    )
+    return list(session.execute(query))
+
+
+def shown_cards(team_ids: list[int], last_done: dict[int, datetime]) -> Any:
+    """The cards a board shows: the open cards of these teams and their recent Done.
+
+    Each side of the OR stands on an index of its own (team and column; the ids of the
+    recent Done cards, which are these teams' already), so years of Done cards are never
+    scanned to find the few on screen.
+    """
+    open_columns = [c for c in COLUMNS if c is not BoardColumn.DONE]
+    return or_(
+        and_(Improvement.team_id.in_(team_ids), Improvement.board_column.in_(open_columns)),
+        Improvement.id.in_(list(last_done)),
+    )
+
+
+@dataclass(frozen=True)
+class LaneFacts:
+    """What every lane of a board needs besides its cards."""
+
+    now: datetime
+    last_done: dict[int, datetime]
+    finished: dict[int, int]
+    p85: dict[int, int | None]
+
+    def card(self, row: Any) -> CardView:
+        """One card row as the board shows it."""
+        return _card_view(row, self.last_done.get(row.id), self.p85[row.team_id], self.now)
+
+
+def lane_facts(session: DbSession, now: datetime, team_ids: list[int], all_done: bool) -> LaneFacts:
+    """The Done window and each lane's finished count and 85th percentile."""
+    cutoff = None if all_done else now - timedelta(days=DONE_WINDOW_DAYS)
+    finished, p85 = _finished_and_p85(session, team_ids, now)
+    return LaneFacts(now, _last_arrivals_in_done(session, team_ids, cutoff), finished, p85)
+
+
+def _done_first(views: list[Any], finished_at: dict[int, datetime]) -> None:
+    """Done reads newest first, whatever order the cards arrived in."""
+    views.sort(key=lambda v: finished_at.get(v.id) or datetime.min, reverse=True)
+
+
+def lane_columns(
+    team: Team, by_place: dict[tuple[int, BoardColumn], list[Any]], facts: LaneFacts
+) -> list[ColumnView]:
+    """A team's five columns with their cards (or placements) and their WIP limits."""
+    limits = {limit.board_column: limit for limit in team.column_limits}
+    columns = []
+    for column in COLUMNS:
+        views = by_place[(team.id, column)]
+        if column is BoardColumn.DONE:
+            _done_first(views, facts.last_done)
+        limit = limits.get(column) if column is not BoardColumn.DONE else None
+        hidden = facts.finished[team.id] - len(views) if column is BoardColumn.DONE else 0
+        columns.append(
+            ColumnView(
+                column=column,
+                cards=views,
+                count=len(views),
+                limit=limit.wip_limit if limit else None,
+                mode=limit.mode if limit else None,
+                hidden_count=hidden,
+            )
+        )
+    return columns
+
+
+def swimlane(team: Team, columns: list[ColumnView], facts: LaneFacts) -> Swimlane:
+    """One team's swimlane."""
+    return Swimlane(
+        team_id=team.id,
+        slug=team.slug,
+        name=team.name,
+        columns=columns,
+        p85_days=facts.p85[team.id],
+        finished_count=facts.finished[team.id],
+    )
+
+
+def _eager_teams(session: DbSession, teams: list[Team]) -> set[int]:
+    """The lanes the plant board draws at once: from the top until EAGER_CARDS open cards
+    (at least one lane); the rest are fetched as they are scrolled into view."""
+    counts = dict(
+        session.execute(
+            select(Improvement.team_id, func.count())
+            .where(
+                Improvement.team_id.in_([team.id for team in teams]),
+                Improvement.board_column != BoardColumn.DONE,
+            )
+            .group_by(Improvement.team_id)
+        ).all()
+    )
+    eager: set[int] = set()
+    total = 0
+    for team in teams:
+        total += counts.get(team.id, 0)
+        if eager and total > EAGER_CARDS:
+            break
+        eager.add(team.id)
+    return eager
+
+
+def _pending_lane(team: Team) -> Swimlane:
+    """A lane the plant board fetches when it is scrolled into view."""
+    return Swimlane(team.id, team.slug, team.name, [], None, 0, pending=True)
+
+
 def build_board(
     session: DbSession, now: datetime, team_slug: str | None = None, all_done: bool = False
 ) -> Board:
     """The board of one team (by slug) or of every team, one swimlane per team."""
-    teams = _teams(session, team_slug)
-    team_ids = [team.id for team in teams]
+    # The change token first: a change committed while the board is read shows again at
+    # the next poll rather than never.
+    token = board_token(session, now, team_slug)
+    teams = board_teams(session, team_slug)
+    eager = {team.id for team in teams} if team_slug else _eager_teams(session, teams)
+    team_ids = [team.id for team in teams if team.id in eager]
     # Start and finish are stamped on each card from its move log (kaizen.models.derived),
     # so nothing here reads history beyond the cards on screen and the last month of Done.
-    cutoff = None if all_done else now - timedelta(days=DONE_WINDOW_DAYS)
-    last_done = _last_arrivals_in_done(session, team_ids, cutoff)
-    open_columns = [c for c in COLUMNS if c is not BoardColumn.DONE]
-    cards = list(
-        session.scalars(
-            select(Improvement)
-            .options(
-                joinedload(Improvement.owner),
-                joinedload(Improvement.area),
-                joinedload(Improvement.reflection),
-            )
-            .where(
-                Improvement.team_id.in_(team_ids),
-                or_(
-                    Improvement.board_column.in_(open_columns), Improvement.id.in_(list(last_done))
-                ),
-            )
-            .order_by(Improvement.position, Improvement.id)
-        )
-    )
-    shown_ids = [card.id for card in cards]
-    observation_counts: dict[int, int] = dict(
-        session.execute(
-            select(observation_improvement.c.improvement_id, func.count())
-            .where(observation_improvement.c.improvement_id.in_(shown_ids))
-            .group_by(observation_improvement.c.improvement_id)
-        ).all()
-    )
-    with_root_cause = set(
-        session.scalars(
-            select(root_cause_improvement.c.improvement_id)
-            .join(RootCause, RootCause.id == root_cause_improvement.c.root_cause_id)
-            .where(
-                root_cause_improvement.c.improvement_id.in_(shown_ids),
-                func.length(func.trim(RootCause.root_cause)) > 0,
-            )
-            .distinct()
-        )
-    )
-    finished, p85 = _finished_and_p85(session, team_ids)
-
-    by_place: dict[tuple[int, BoardColumn], list[CardView]] = defaultdict(list)
-    for card in cards:
-        view = _card_view(
-            card,
-            last_done.get(card.id),
-            p85[card.team_id],
-            observation_counts.get(card.id, 0),
-            card.id in with_root_cause,
-            now,
-        )
-        by_place[(card.team_id, card.board_column)].append(view)
-    for (_team, column), views in by_place.items():
-        if column is BoardColumn.DONE:
-            # Done reads newest first, whatever order the cards arrived in.
-            views.sort(key=lambda v: v.finished_at or datetime.min, reverse=True)
-
-    lanes = []
-    for team in teams:
-        limits = {limit.board_column: limit for limit in team.column_limits}
-        columns = []
-        for column in COLUMNS:
-            views = by_place[(team.id, column)]
-            limit = limits.get(column) if column is not BoardColumn.DONE else None
-            hidden = finished[team.id] - len(views) if column is BoardColumn.DONE else 0
-            columns.append(
-                ColumnView(
-                    column=column,
-                    cards=views,
-                    count=len(views),
-                    limit=limit.wip_limit if limit else None,
-                    mode=limit.mode if limit else None,
-                    hidden_count=hidden,
-                )
-            )
-        lanes.append(
-            Swimlane(
-                team_id=team.id,
-                slug=team.slug,
-                name=team.name,
-                columns=columns,
-                p85_days=p85[team.id],
-                finished_count=finished[team.id],
-            )
-        )
-
+    facts = lane_facts(session, now, team_ids, all_done)
+    by_place: dict[tuple[int, BoardColumn], list[Any]] = defaultdict(list)
+    for row in card_rows(session, shown_cards(team_ids, facts.last_done)):
+        by_place[(row.team_id, row.board_column)].append(facts.card(row))
+    lanes = [
+        swimlane(team, lane_columns(team, by_place, facts), facts)
+        if team.id in eager
+        else _pending_lane(team)
+        for team in teams
+    ]
     all_teams = [
         (row.slug, row.name)
         for row in session.execute(select(Team.slug, Team.name).order_by(Team.name))
     ]
     return Board(
         lanes=lanes,
-        token=board_token(session, now, team_slug),
-        observations_this_month=_observations_this_month(session, now, team_slug),
-        observations_last_month=_observations_last_month(session, now, team_slug),
+        token=token,
+        observations_this_month=observations_this_month(session, now, team_slug),
+        observations_last_month=observations_last_month(session, now, team_slug),
         done_window_days=DONE_WINDOW_DAYS,
         all_done=all_done,
         team_slug=team_slug,
@@ -321,41 +433,36 @@ def build_board(
 
 
 def _card_view(
-    card: Improvement,
-    finished_at: datetime | None,
-    p85_days: int | None,
-    observation_count: int,
-    has_root_cause: bool,
-    now: datetime,
+    row: Any, finished_at: datetime | None, p85_days: int | None, now: datetime
 ) -> CardView:
-    """Turn a card, with its start and first finish stamped from its log, into a view."""
-    started = card.started_at
-    first_done = card.finished_at
-    done = card.board_column is BoardColumn.DONE
+    """Turn a card row, with its start and first finish stamped from its log, into a view."""
+    started = row.started_at
+    first_done = row.finished_at
+    column: BoardColumn = row.board_column
+    done = column is BoardColumn.DONE
     age = _days(started, now) if started is not None and not done else None
     cycle = _days(started, first_done) if done and started and first_done else None
-    back, forward = _neighbours(card.board_column)
-    primary = forward or back
-    others = tuple(c for c in COLUMNS if c not in (card.board_column, primary))
+    primary, others = _MOVES[column]
     return CardView(
-        id=card.id,
-        title=card.title,
-        version=card.version,
-        column=card.board_column,
-        area_name=card.area.name if card.area else None,
-        waste=card.waste,
-        owner_name=card.owner.display_name if card.owner else None,
+        primary_back=done,
+        id=row.id,
+        title=row.title,
+        version=row.version,
+        column=column,
+        area_name=row.area_name,
+        waste=row.waste,
+        owner_name=row.owner_name,
         age_days=age,
-        days_since_created=max(_days(card.created_at, now), 0),
+        days_since_created=max(_days(row.created_at, now), 0),
         cycle_days=cycle,
         over_p85=age is not None and p85_days is not None and age > p85_days,
-        has_root_cause=has_root_cause,
-        blocked=card.blocked,
-        blocked_reason=card.blocked_reason,
-        linked_observation_count=observation_count,
-        outcome=card.outcome,
+        has_root_cause=bool(row.root_cause_count),
+        blocked=row.blocked,
+        blocked_reason=row.blocked_reason,
+        linked_observation_count=row.observation_count,
+        outcome=row.outcome,
         finished_at=finished_at if done else None,
-        needs_reflection=done and card.reflection is None,
+        needs_reflection=done and not row.has_reflection,
         primary_move=primary,
         other_columns=others,
     )
@@ -369,46 +476,16 @@ def _observation_scope(query: Select[Any], team_slug: str | None) -> Select[Any]
     return query.where(Observation.area_id.in_(team_areas))
 
 
-def _observations_this_month(session: DbSession, now: datetime, team_slug: str | None) -> int:
+def observations_this_month(session: DbSession, now: datetime, team_slug: str | None) -> int:
     """Observations reported this month (in the team's areas on a team board)."""
     query = select(func.count(Observation.id)).where(Observation.observed_at >= Month.of(now).start)
     return session.scalar(_observation_scope(query, team_slug)) or 0
 
 
-def _observations_last_month(session: DbSession, now: datetime, team_slug: str | None) -> int:
+def observations_last_month(session: DbSession, now: datetime, team_slug: str | None) -> int:
     """Observations reported last month, for the trend next to this month's count."""
     month = Month.of(now).previous
     query = select(func.count(Observation.id)).where(
         Observation.observed_at >= month.start, Observation.observed_at < month.end
     )
     return session.scalar(_observation_scope(query, team_slug)) or 0
-
-
-def board_token(session: DbSession, now: datetime, team_slug: str | None = None) -> str:
-    """A short fingerprint of everything the board shows, read by key (no scan, no history).
-
-    A team's `board_version` is bumped in the same transaction as every change its board
-    shows (kaizen.models.derived): a card added, removed, moved, reordered or edited, its
-    blocks, reflection, links and five whys, the name of its area or owner, the team's WIP
-    limits, cycle start column and name, an observation in its areas. The plant board adds
-    the list of teams and the newest observation (areas without a team count there too).
-    The date is part of it: at midnight ages grow and at a month's turn the counts reset.
-    """
-    if team_slug is not None:
-        row = session.execute(
-            select(Team.id, Team.board_version).where(Team.slug == team_slug)
-        ).one_or_none()
-        state: tuple[Any, ...] = tuple(row) if row is not None else (None,)
-    else:
-        state = tuple(
-            session.execute(
-                select(
-                    func.count(Team.id),
-                    func.coalesce(func.sum(Team.board_version), 0),
-                    func.max(Team.id),
-                    select(func.max(Observation.id)).scalar_subquery(),
-                )
-            ).one()
-        )
-    fingerprint = repr((state, now.date().isoformat(), team_slug))
-    return hashlib.sha256(fingerprint.encode()).hexdigest()[:16]

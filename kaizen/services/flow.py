@@ -411,6 +411,11 @@ def _pareto(totals: dict[Waste, int]) -> list[ParetoBar]:
     return bars
 
 
+def pareto_from_totals(by_count: dict[Waste, int], by_minutes: dict[Waste, int]) -> Pareto:
+    """The Pareto of per-waste totals (reports and minutes lost), biggest first."""
+    return Pareto(by_count=_pareto(by_count), by_minutes=_pareto(by_minutes))
+
+
 def waste_pareto(facts: Iterable[ObservationFact]) -> Pareto:
     """Wastes by number of reports and by minutes lost, biggest first."""
     by_count: dict[Waste, int] = defaultdict(int)
@@ -418,7 +423,7 @@ def waste_pareto(facts: Iterable[ObservationFact]) -> Pareto:
     for fact in facts:
         by_count[fact.waste] += 1
         by_minutes[fact.waste] += fact.minutes_lost or 0
-    return Pareto(by_count=_pareto(by_count), by_minutes=_pareto(by_minutes))
+    return pareto_from_totals(by_count, by_minutes)
 
 
 def cumulative_flow(
@@ -485,17 +490,25 @@ def before_after(
         related = [f.observed_at for f in facts if _related(card, f)]
         before = sum(1 for at in related if done - window <= at < done)
         after = sum(1 for at in related if done <= at < after_end)
-        after_weeks = max(0.0, (after_end - done).total_seconds() / (7 * SECONDS_PER_DAY))
-        results.append(
-            BeforeAfter(
-                id=card.id,
-                title=card.title,
-                finished_at=done,
-                before_count=before,
-                before_per_week=before / weeks,
-                after_count=after,
-                after_weeks=after_weeks,
-                after_per_week=after / after_weeks if after_weeks >= 1 else None,
-            )
-        )
+        results.append(before_after_rates(card, before, after, now, weeks))
     return results
+
+
+def before_after_rates(
+    card: Countermeasure, before: int, after: int, now: datetime, weeks: int = BEFORE_AFTER_WEEKS
+) -> BeforeAfter:
+    """Per-week rates from the related reports counted in the `weeks` before Done and since
+    Done (up to `weeks`, not past now); too early for an after within a week of Done."""
+    done = card.finished_at
+    after_end = min(done + timedelta(weeks=weeks), now)
+    after_weeks = max(0.0, (after_end - done).total_seconds() / (7 * SECONDS_PER_DAY))
+    return BeforeAfter(
+        id=card.id,
+        title=card.title,
+        finished_at=done,
+        before_count=before,
+        before_per_week=before / weeks,
+        after_count=after,
+        after_weeks=after_weeks,
+        after_per_week=after / after_weeks if after_weeks >= 1 else None,
+    )

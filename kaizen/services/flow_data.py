@@ -1,10 +1,9 @@
 """Reading the move log, blocked periods, observations and reflections from the database into
-the plain values `flow` computes with, in a few queries each; and the fingerprint of it all.
+the plain values `flow` computes with, in a few queries each; and the version of it all.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,9 +19,11 @@ from kaizen.models import (
     Improvement,
     Observation,
     Reflection,
+    ReportVersion,
     Team,
     observation_improvement,
 )
+from kaizen.models.report_cache import VERSION_ROW
 from kaizen.services import DbSession
 from kaizen.services.flow import Block, CardLog, Lesson, Move, ObservationFact
 
@@ -35,11 +36,15 @@ class Scope:
     area_id: int | None = None
 
 
-def load_card_logs(session: DbSession, scope: Scope = Scope()) -> list[CardLog]:
-    """Every card in scope with its move log and blocked periods, in three queries."""
+def load_card_logs(
+    session: DbSession, scope: Scope = Scope(), only_ids: Sequence[int] | None = None
+) -> list[CardLog]:
+    """Every card in scope (or only these cards) with its move log and blocked periods, in
+    three queries."""
     in_scope = [
         *([Improvement.team_id == scope.team_id] if scope.team_id is not None else []),
         *([Improvement.area_id == scope.area_id] if scope.area_id is not None else []),
+        *([Improvement.id.in_(only_ids)] if only_ids is not None else []),
     ]
     cards = session.execute(
         select(
@@ -150,32 +155,15 @@ def load_lessons(session: DbSession, card_ids: Sequence[int]) -> list[Lesson]:
 
 
 def data_version(session: DbSession) -> str:
-    """A short fingerprint of everything the reports show; it changes with any new event.
+    """A short fingerprint of everything the reports show; it changes with any change to it.
 
-    Cheap aggregates only: the move log is append-only, every card change bumps its
-    version, and teams (their cycle start column) and areas (their team) are few rows.
+    The plant-wide report counter (`models/report_cache.ReportVersion`), which every such
+    change bumps in its own transaction: one row read by key, however long the history.
     """
-    aggregates = session.execute(
-        select(
-            select(func.max(CardMove.id)).scalar_subquery(),
-            select(func.count(CardMove.id)).scalar_subquery(),
-            select(func.count(Improvement.id)).scalar_subquery(),
-            select(func.max(Improvement.id)).scalar_subquery(),
-            select(func.sum(Improvement.version)).scalar_subquery(),
-            select(func.count(Observation.id)).scalar_subquery(),
-            select(func.max(Observation.id)).scalar_subquery(),
-            select(func.count(BlockPeriod.id)).scalar_subquery(),
-            select(func.max(BlockPeriod.id)).scalar_subquery(),
-            select(func.count(BlockPeriod.ended_at)).scalar_subquery(),
-            select(func.count(Reflection.id)).scalar_subquery(),
-            select(func.max(Reflection.updated_at)).scalar_subquery(),
-            select(func.count()).select_from(observation_improvement).scalar_subquery(),
-        )
-    ).one()
-    teams = session.execute(select(Team.id, Team.cycle_start_column, Team.name).order_by(Team.id))
-    areas = session.execute(select(Area.id, Area.team_id).order_by(Area.id))
-    text = repr((tuple(aggregates), [tuple(t) for t in teams], [tuple(a) for a in areas]))
-    return hashlib.sha256(text.encode()).hexdigest()[:20]
+    value = session.execute(
+        select(ReportVersion.value).where(ReportVersion.id == VERSION_ROW)
+    ).scalar()
+    return str(value or 0)
 
 
 def first_done_at(session: DbSession, card_ids: Sequence[int]) -> dict[int, datetime]:

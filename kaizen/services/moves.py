@@ -318,7 +318,7 @@ def _move(
         _renumber(session, _column_cards(session, team_id, from_column, exclude_card_id=card_id))
 
     # Every open board of the team sees the change at its next poll (a reorder logs no move).
-    touch_boards(session, [team_id])
+    touch_boards(session, [team_id], card_ids=[card_id])
     move_id = None
     if column_changed:
         move = CardMove(

@@ -456,7 +456,7 @@ def report_page(
     teams, areas = choices(session)
     return ReportPage(
         params=params,
-        heading=f"Improvement report — {label}",
+        heading=params.heading,
         stats=stats,
         panels=panels,
         finished_headers=finished.headers,

@@ -1,55 +1,36 @@
 """The monthly report: what it is asked for (month, team, area, working days), the month's
-numbers and the trailing twelve months of charts, built from the move log in a few queries,
-and the cache key that lets a browser reuse a chart it already has.
+numbers and the trailing twelve months of charts, from aggregates over those windows
+(`report_data`). Building it once for every worker is `report_cache`'s job.
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 
 from kaizen.models import Area, Outcome, Team
-from kaizen.services import DbSession
+from kaizen.services import DbSession, report_data
 from kaizen.services.flow import (
-    BEFORE_AFTER_WEEKS,
     BeforeAfter,
     CardFlow,
-    Countermeasure,
     FlowDay,
     Lesson,
     MonthThroughput,
     MonthWasteCounts,
     Pareto,
     Percentiles,
-    aging_wip,
-    before_after,
-    card_flows,
-    cumulative_flow,
     cycle_days,
-    finished_between,
-    observations_by_month,
     percentiles,
     throughput_by_month,
-    waste_pareto,
 )
-from kaizen.services.flow_data import (
-    Scope,
-    data_version,
-    linked_observations,
-    load_card_logs,
-    load_lessons,
-    load_observations,
-)
+from kaizen.services.flow_data import Scope, load_lessons
 from kaizen.services.months import Month
 
 TRAILING_MONTHS = 12
 LESSONS_SHOWN = 5
-# Bump when a chart's drawing changes, so browsers fetch the new look.
-CHART_REVISION = "1"
 
 
 @dataclass(frozen=True)
@@ -87,6 +68,11 @@ class ReportParams:
     def month_label(self) -> str:
         """'March 2026'."""
         return self.month.label
+
+    @property
+    def heading(self) -> str:
+        """'Improvement report — March 2026'."""
+        return f"Improvement report — {self.month.label}"
 
     @property
     def unit(self) -> str:
@@ -158,24 +144,6 @@ def choices(session: DbSession) -> tuple[list[Choice], list[Choice]]:
     return teams, areas
 
 
-def chart_etag(session: DbSession, name: str, fmt: str, params: ReportParams, now: datetime) -> str:
-    """The cache key of one drawn chart: the data it shows, the question, and the hour.
-
-    Work-item ages grow with time, so the key also turns over every hour.
-    """
-    text = "|".join(
-        [
-            CHART_REVISION,
-            data_version(session),
-            name,
-            fmt,
-            repr(sorted(params.query().items())),
-            now.strftime("%Y-%m-%dT%H"),
-        ]
-    )
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
-
-
 @dataclass(frozen=True)
 class MonthNumbers:
     """The month's headline figures."""
@@ -225,45 +193,29 @@ def monthly_report(
     scope: Scope = Scope(),
     working_days: bool = False,
 ) -> MonthlyReport:
-    """The monthly report for `month` and the twelve months up to it, in a few queries."""
+    """The monthly report for `month` and the twelve months up to it, from aggregates over
+    those windows (`report_data`): its cost follows the windows, not the history."""
     months = month.ending(TRAILING_MONTHS)
     start, end = month.start, month.end
     window_start = months[0].start
 
-    logs = load_card_logs(session, scope)
-    flows = card_flows(logs, now, working_days)
-    finished = finished_between(flows, start, end)
-    cycle_points = [
-        f for f in finished_between(flows, window_start, end) if f.cycle_days is not None
-    ]
-    month_cycles = percentiles(cycle_days(finished))
-
-    before_window = timedelta(weeks=BEFORE_AFTER_WEEKS)
-    facts = load_observations(
-        session, min(window_start, start - before_window), end + before_window, scope
+    trailing = report_data.finished_flows(session, window_start, end, now, scope, working_days)
+    cycle_points = [f for f in trailing if f.cycle_days is not None]
+    month_ids = [f.id for f in trailing if f.finished_at is not None and f.finished_at >= start]
+    finished = sorted(
+        report_data.month_finished(session, month_ids, now, working_days),
+        key=lambda f: (f.finished_at or now, f.id),
     )
-    month_facts = [f for f in facts if start <= f.observed_at < end]
-
-    finished_ids = [f.id for f in finished]
-    links = linked_observations(session, finished_ids)
-    countermeasures = [
-        Countermeasure(
-            id=f.id,
-            title=f.title,
-            finished_at=f.finished_at,
-            area_id=f.area_id,
-            waste=f.waste,
-            linked_observation_ids=links.get(f.id, frozenset()),
-        )
-        for f in finished
-        if f.finished_at is not None
-    ]
-    lessons = load_lessons(session, finished_ids)
+    month_cycles = percentiles(cycle_days(finished))
+    pareto = report_data.month_pareto(session, month, scope)
+    lessons = load_lessons(session, [f.id for f in finished])
 
     # From the window's start, or the first logged move if later, to the month's last day.
-    first_move = min((m.at for log in logs for m in log.moves), default=None)
+    first_move = report_data.first_move_at(session, scope)
     flow = (
-        cumulative_flow(logs, max(months[0].first_day, first_move.date()), month.last_day, now)
+        report_data.cumulative_flow(
+            session, max(months[0].first_day, first_move.date()), month.last_day, now, scope
+        )
         if first_move is not None
         else []
     )
@@ -276,17 +228,17 @@ def monthly_report(
             not_adopted=sum(1 for f in finished if f.outcome is Outcome.NOT_ADOPTED),
             median_cycle_days=month_cycles.p50,
             p85_cycle_days=month_cycles.p85,
-            observations=len(month_facts),
+            observations=sum(bar.value for bar in pareto.by_count),
             lessons=len(lessons),
         ),
         finished=finished,
         cycle_points=cycle_points,
         cycle_percentiles=percentiles(cycle_days(cycle_points)),
-        throughput=throughput_by_month(flows, months),
-        observations=observations_by_month(facts, months),
-        pareto=waste_pareto(month_facts),
+        throughput=throughput_by_month(trailing, months),
+        observations=report_data.observations_by_month(session, months, scope),
+        pareto=pareto,
         flow=flow,
-        aging=aging_wip(flows),
-        before_after=before_after(countermeasures, facts, now),
+        aging=report_data.open_started_flows(session, now, scope, working_days),
+        before_after=report_data.before_after_of(session, finished, now, scope),
         lessons=lessons,
     )

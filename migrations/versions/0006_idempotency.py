@@ -1,7 +1,7 @@
 """idempotency keys: the first answer to a client-made key, stored with the write
 
 Revision ID: 0006_idempotency
-Revises: 0003
+Revises: 0005_report_cache
 Create Date: 2026-12-01 03:00:00
 
 Adds `idempotency_key` (scope, key) -> fingerprint, result, created_at. A report or card
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0006_idempotency"
-down_revision = "0003"
+down_revision = "0005_report_cache"
 branch_labels = None
 depends_on = None
 

@@ -1,10 +1,12 @@
-// The kanban board: drag and drop with SortableJS, and live sync by polling.
+// The kanban board: drag and drop with SortableJS, move buttons, live sync by polling.
 //
-// Every move is sent to the server, which answers with the whole board redrawn (or with
-// the board as it really is, when the move was refused or someone else was quicker).
-// The board polls every few seconds with its change token; an unchanged board answers
-// 204 and nothing happens. Polling pauses while a card is dragged, a move is on its way,
-// or a small dialog or "More" menu is open, so nothing is pulled from under a finger.
+// The board polls every few seconds with its change token: an unchanged board answers
+// 204; a changed one answers with only what changed (the changed cards, each column's
+// order, header and foot), which is merged in here. A move sends the token too and gets
+// the same kind of answer, with its message; a refused move (or one that changed a lane
+// as a whole) gets the whole board as it really is. Polling pauses while a card is dragged, a
+// move is on its way, or a dialog or the menu of other columns is open, so nothing is
+// pulled from under a finger.
 (function () {
   "use strict";
 
@@ -18,7 +20,7 @@
     return (
       !dragging &&
       !moving &&
-      !document.querySelector("#board .move-dialog, #board details[open]")
+      !document.querySelector("#board .move-dialog, #move-menu:not([hidden])")
     );
   };
 
@@ -33,25 +35,134 @@
     }
   }
 
+  // A card's "Move to" button carries "card:column:version"; so does every move sent.
+  function moveButton(card) {
+    return card.querySelector("button[name=move]");
+  }
+
+  function parseMove(value) {
+    var parts = value.split(":");
+    return { card: parts[0], to: parts.slice(1, -1).join(":"), version: parts[parts.length - 1] };
+  }
+
   function sendMove(card, column, position) {
     var current = board();
+    var button = moveButton(card);
+    if (!current || !button) {
+      return;
+    }
     var values = {
       to_column: column,
-      version: card.dataset.version,
+      version: parseMove(button.value).version,
       board: current.dataset.scope,
       done: current.dataset.done,
+      // The answer is what changed since this screen's token, merged like a poll's.
+      since: current.dataset.token,
     };
     if (position !== null) {
       values.position = position;
     }
+    closeMenu();
     // The card is the source, so the CSRF header in <body hx-headers> goes along.
-    htmx.ajax("POST", card.dataset.moveUrl, {
+    htmx.ajax("POST", current.dataset.moveUrl.replace("{id}", card.id.slice(5)), {
       source: card,
       target: "#board",
       swap: "outerHTML",
       values: values,
     });
   }
+
+  // -- the one menu of other columns, opened from a card's "⋯" -------------------------
+
+  function addMoreButtons(root) {
+    root.querySelectorAll(".card-moves").forEach(function (moves) {
+      if (moves.querySelector(".move-more")) {
+        return;
+      }
+      var more = document.createElement("button");
+      more.type = "button";
+      more.className = "button button-quiet move-more";
+      more.setAttribute("aria-label", "More columns");
+      more.setAttribute("aria-expanded", "false");
+      more.setAttribute("aria-controls", "move-menu");
+      more.textContent = "⋯";
+      moves.appendChild(more);
+    });
+  }
+
+  function closeMenu(returnFocus) {
+    var menu = document.getElementById("move-menu");
+    if (!menu || menu.hidden) {
+      return;
+    }
+    menu.hidden = true;
+    var card = menu.closest("li.card");
+    // Home again, so a card redrawn by a poll never takes the menu with it.
+    if (board()) {
+      board().appendChild(menu);
+    }
+    var more = card && card.querySelector(".move-more");
+    if (more) {
+      more.setAttribute("aria-expanded", "false");
+      if (returnFocus) {
+        more.focus();
+      }
+    }
+  }
+
+  function openMenu(card, more) {
+    var menu = document.getElementById("move-menu");
+    if (!menu) {
+      return;
+    }
+    var list = card.closest("ol.cards");
+    var here = list ? list.dataset.column : "";
+    var usual = parseMove(moveButton(card).value).to;
+    menu.querySelectorAll("button").forEach(function (choice) {
+      choice.hidden = choice.dataset.to === here || choice.dataset.to === usual;
+    });
+    card.appendChild(menu);
+    menu.hidden = false;
+    more.setAttribute("aria-expanded", "true");
+    var first = menu.querySelector("button:not([hidden])");
+    if (first) {
+      first.focus();
+    }
+  }
+
+  document.addEventListener("click", function (event) {
+    var target = event.target.closest ? event.target.closest("button") : null;
+    var menu = document.getElementById("move-menu");
+    if (menu && !menu.hidden && !(target && menu.contains(target)) &&
+        !(target && target.classList.contains("move-more"))) {
+      closeMenu(false);
+    }
+    if (!target || !board() || !board().contains(target)) {
+      return;
+    }
+    var card = target.closest("li.card");
+    if (target.name === "move" && card) {
+      event.preventDefault();
+      sendMove(card, parseMove(target.value).to, null);
+    } else if (target.classList.contains("move-more") && card) {
+      if (menu && !menu.hidden && menu.parentNode === card) {
+        closeMenu(true);
+      } else {
+        closeMenu(false);
+        openMenu(card, target);
+      }
+    } else if (target.dataset.to && card) {
+      sendMove(card, target.dataset.to, null);
+    }
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") {
+      closeMenu(true);
+    }
+  });
+
+  // -- drag and drop -------------------------------------------------------------------
 
   function makeSortable(list) {
     if (list.dataset.sortable || typeof Sortable === "undefined") {
@@ -75,6 +186,7 @@
       dragClass: "card-drag",
       onStart: function () {
         dragging = true;
+        closeMenu(false);
       },
       onEnd: function (evt) {
         dragging = false;
@@ -88,11 +200,120 @@
     });
   }
 
-  htmx.onLoad(function (root) {
+  function prepare(root) {
     if (root.querySelectorAll) {
       root.querySelectorAll("ol.cards").forEach(makeSortable);
+      addMoreButtons(root);
+    }
+  }
+
+  htmx.onLoad(prepare);
+
+  // -- live sync: the poll sends the token; a changed board sends only what changed ------
+
+  document.addEventListener("htmx:configRequest", function (event) {
+    var current = board();
+    if (current && event.detail.elt === current && event.detail.verb === "get") {
+      event.detail.parameters.since = current.dataset.token;
     }
   });
+
+  function applyUpdate(html) {
+    var current = board();
+    var holder = document.createElement("template");
+    holder.innerHTML = html;
+    var update = holder.content.getElementById("board-update");
+    if (!current || !update) {
+      refreshBoard();
+      return;
+    }
+    var active = document.activeElement;
+    var focusedCard = active && active.closest ? active.closest("li.card") : null;
+    // Every card the merge may place: those on screen, then the changed ones sent.
+    var cards = {};
+    current.querySelectorAll("li.card").forEach(function (card) {
+      cards[card.id] = card;
+    });
+    update.querySelectorAll("ol[data-cards-of] > li.card").forEach(function (card) {
+      cards[card.id] = card;
+    });
+    // Whole lanes, column headers and feet, the report counts: replaced by id.
+    Array.prototype.slice.call(update.children).forEach(function (part) {
+      var old = part.id ? document.getElementById(part.id) : null;
+      if (!old) {
+        return;
+      }
+      old.replaceWith(part);
+      if (part.matches("h3.column-header")) {
+        var column = part.closest("section.column");
+        column.classList.remove("is-over", "is-full");
+        if (part.dataset.state) {
+          column.classList.add(part.dataset.state);
+        }
+      } else if (part.matches("section.lane")) {
+        prepare(part);
+      }
+    });
+    // Each column's cards in the order sent.
+    var complete = true;
+    update.querySelectorAll("ol[data-column-of]").forEach(function (order) {
+      var list = document.querySelector("#" + order.dataset.columnOf + " ol.cards");
+      var lane = document.getElementById("lane-" + order.dataset.lane);
+      if (!list && lane && lane.classList.contains("lane-pending")) {
+        return; // not fetched yet: it will come as it is now when scrolled to
+      }
+      if (!list) {
+        complete = false;
+        return;
+      }
+      var ids = order.dataset.order ? order.dataset.order.split(" ") : [];
+      var nodes = ids.map(function (id) {
+        return cards["card-" + id];
+      });
+      if (nodes.indexOf(undefined) !== -1) {
+        complete = false;
+        return;
+      }
+      list.replaceChildren.apply(list, nodes);
+    });
+    // The plant board keeps its lanes in the teams' order.
+    (update.dataset.lanes || "").split(" ").forEach(function (team) {
+      var lane = document.getElementById("lane-" + team);
+      if (lane && lane.parentNode === current) {
+        current.appendChild(lane);
+      }
+    });
+    current.dataset.token = update.dataset.token;
+    addMoreButtons(current);
+    if (!complete) {
+      refreshBoard(); // something the merge could not place: draw the board as it is
+      return;
+    }
+    if (focusAfterSwap) {
+      restoreFocus(); // after this screen's own move: on the moved card
+    } else if (focusedCard && !document.body.contains(active)) {
+      var again = document.getElementById(focusedCard.id);
+      var button = again && moveButton(again);
+      if (button) {
+        button.focus({ preventScroll: true });
+      }
+    }
+  }
+
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var xhr = event.detail.xhr;
+    if (xhr && xhr.getResponseHeader("X-Board-Update")) {
+      event.detail.shouldSwap = false;
+      applyUpdate(xhr.responseText);
+      return;
+    }
+    var active = document.activeElement;
+    if (!focusAfterSwap && active && active.id && event.detail.target === board()) {
+      focusAfterSwap = active.id;
+    }
+  });
+
+  // -- moves in flight, and the keyboard after a move -------------------------------------
 
   document.addEventListener("htmx:beforeRequest", function (event) {
     if (event.detail.requestConfig && event.detail.requestConfig.verb === "post") {
@@ -116,12 +337,6 @@
   document.addEventListener("card-moved", function (event) {
     focusAfterSwap = "card-" + event.detail.card;
   });
-  document.addEventListener("htmx:beforeSwap", function (event) {
-    var active = document.activeElement;
-    if (!focusAfterSwap && active && active.id && event.detail.target === board()) {
-      focusAfterSwap = active.id;
-    }
-  });
   document.addEventListener("htmx:afterSettle", function () {
     var dialogField = document.querySelector(
       "#board .move-dialog textarea, #board .move-dialog input[type=radio]"
@@ -131,11 +346,15 @@
       focusAfterSwap = null;
       return;
     }
+    restoreFocus();
+  });
+
+  function restoreFocus() {
     if (focusAfterSwap) {
       var target = document.getElementById(focusAfterSwap);
       var button = target && target.classList.contains("card") && target.querySelector("button");
       (button || target || { focus: function () {} }).focus({ preventScroll: false });
       focusAfterSwap = null;
     }
-  });
+  }
 })();

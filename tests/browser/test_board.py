@@ -220,7 +220,7 @@ def test_finishing_a_card_asks_for_its_outcome_and_invites_the_reflection(
     open_board(page, live_server, board, sign_in)
     card = page.locator(f"#card-{board.card.id}")
 
-    card.locator("summary", has_text="⋯").click()
+    card.get_by_role("button", name="More columns").click()
     card.get_by_role("button", name="Move to Done").click()
     dialog = page.get_by_role("dialog", name="Finish this card")
     dialog.get_by_label("Not adopted").check()
@@ -257,6 +257,78 @@ def test_a_move_on_one_tablet_shows_on_another_within_five_seconds(
         expect(card_in(page, "do", board.card.id)).to_be_visible()
 
         expect(card_in(other, "do", board.card.id)).to_be_visible(timeout=5000)
+
+
+def test_a_move_reaches_another_tablet_as_that_card_alone_not_the_whole_board(
+    sign_in: PageSignIn, page: Page, live_server: str, session: Session, browser: Browser
+) -> None:
+    board = stand_up(session)
+    with second_tablet(browser) as other:
+        other.goto(live_server + "/board/press-shop")
+        expect(card_in(other, "plan", board.card.id)).to_be_visible()
+        full_board = len(other.content())
+        polls: list[tuple[int, str, int]] = []
+        other.on(
+            "response",
+            lambda r: (
+                polls.append((r.status, r.headers.get("x-board-update", ""), len(r.body())))
+                if "since=" in r.url
+                else None
+            ),
+        )
+        open_board(page, live_server, board, sign_in)
+
+        page.locator(f"#card-{board.card.id}").get_by_role("button", name="Move to Do").click()
+
+        expect(card_in(other, "do", board.card.id)).to_be_visible(timeout=5000)
+        expect(other.locator("section.column-do .column-count")).to_have_text("2 / 4")
+        expect(other.locator("section.column-plan .column-empty")).to_be_visible()
+        changes = [size for status, kind, size in polls if status == 200 and kind == "changes"]
+        assert changes and all(size < full_board / 2 for size in changes)
+        assert not [p for p in polls if p[0] == 200 and not p[1]], "no whole board was sent"
+
+
+def test_the_menu_of_other_columns_opens_on_the_card_and_closes_with_escape(
+    sign_in: PageSignIn, page: Page, live_server: str, session: Session
+) -> None:
+    board = stand_up(session)
+    open_board(page, live_server, board, sign_in)
+    card = page.locator(f"#card-{board.card.id}")
+
+    card.get_by_role("button", name="More columns").click()
+
+    menu = card.get_by_role("group", name="Move this card to")
+    expect(menu).to_be_visible()
+    # Plan is where it is and Do is its own button: the menu offers the other three.
+    expect(menu.get_by_role("button")).to_have_count(3)
+    expect(menu.get_by_role("button", name="Move to Ideas")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(menu).to_be_hidden()
+    expect(card.get_by_role("button", name="More columns")).to_be_focused()
+
+
+def test_a_plant_board_lane_below_the_first_is_fetched_when_scrolled_to_and_moves_work_there(
+    sign_in: PageSignIn, page: Page, live_server: str, session: Session, monkeypatch: Any
+) -> None:
+    monkeypatch.setattr("kaizen.services.board.EAGER_CARDS", 2)
+    board = stand_up(session)
+    weld = make_team(session, name="Weld shop", slug="weld-shop")
+    card = make_improvement(session, team=weld, board_column=PLAN, title="Spatter shields")
+    session.commit()
+    sign_in(board.member, page=page)
+
+    # The page comes without the lane's cards; the lane is fetched once it is in view.
+    with page.expect_response(lambda r: r.url.endswith("/board/weld-shop/lane")) as fetched:
+        response = page.goto(live_server + "/board")
+        assert response and "Spatter shields" not in response.text()
+        page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    assert fetched.value.status == 200
+
+    lane = page.locator(f"#lane-{weld.id}")
+    expect(lane.locator(f"#card-{card.id}")).to_be_visible()
+    lane.locator(f"#card-{card.id}").get_by_role("button", name="Move to Do").click()
+    expect(lane.locator(f"section.column-do #card-{card.id}")).to_be_visible()
+    expect(page.get_by_text("“Spatter shields” moved to Do.")).to_be_visible()
 
 
 def test_a_stale_move_from_a_second_tablet_is_explained(

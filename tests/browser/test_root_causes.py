@@ -66,6 +66,6 @@ def test_five_whys_from_a_card_reaches_the_card_and_the_board(
     expect(page.get_by_text("The changeover schedule is not visible at the press.")).to_be_visible()
 
     page.goto(f"{live_server}/board/press-shop")
-    board_card = page.locator(f"[data-card-id='{card.id}']")
+    board_card = page.locator(f"li#card-{card.id}")
     expect(board_card).to_be_visible()
     expect(board_card.get_by_text("No root cause yet")).to_have_count(0)
