@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kaizen.models import BoardColumn, Improvement, Outcome, Role, Team, utcnow
+from kaizen.models import BoardColumn, CardMove, Improvement, Outcome, Role, Team, utcnow
 from kaizen.services.board import build_board
 from kaizen.services.board_state import BoardState, board_token, read_state
 from kaizen.services.board_updates import build_update, plan_update
@@ -35,6 +35,12 @@ def token_of(html: str) -> str:
     match = re.search(r'data-token="([0-9a-z.-]+)"', html)
     assert match, "the answer carries the board's change token"
     return match.group(1)
+
+
+def move_form(page: str) -> str:
+    """The board's one move form, as the page carries it."""
+    start = page.index('<form id="move"')
+    return page[start : page.index("</form>", start)]
 
 
 def poll(client: FlaskClient, path: str, token: str):
@@ -433,3 +439,26 @@ def test_an_open_board_polls_its_own_address(session: Session, client: FlaskClie
 
     # board.js adds since=<token>; the address keeps the board's own view (TV mode here).
     assert re.search(r'id="board"[^>]*hx-get="/board/press-shop\?display=tv"', page, re.S)
+
+
+def test_a_move_button_sent_twice_with_the_boards_key_moves_the_card_once(
+    sign_in: SignIn, session: Session, client: FlaskClient
+) -> None:
+    team = make_team(session, slug="press-shop")
+    card = make_improvement(session, team=team, board_column=PLAN, title="Kanban square")
+    sign_in(make_user(session, role=Role.MEMBER))
+    session.commit()
+    page = client.get("/board/press-shop").get_data(as_text=True)
+    form = move_form(page)
+    key = re.search(r'name="key" value="([0-9a-f]{32})"', form)
+    assert key, "the board's one move form carries a fresh key"
+    move = {"move": f"{card.id}:do:1", "board": "press-shop", "key": key[1]}
+
+    first = client.post("/board/moves", data=move)
+    again = client.post("/board/moves", data=move)  # the answer was lost; sent again
+
+    assert first.status_code == again.status_code == 302
+    session.expire_all()
+    assert session.get(Improvement, card.id).version == 2
+    moves = session.scalars(select(CardMove).where(CardMove.improvement_id == card.id)).all()
+    assert [m.to_column for m in moves] == [PLAN, DO]

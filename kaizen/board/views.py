@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -100,6 +101,8 @@ def _shared(scope: Scope) -> dict[str, Any]:
         "column_labels": {column: column.label for column in BoardColumn},
         "waste_labels": {waste: waste.label for waste in Waste},
         "outcome_labels": {outcome: outcome.label for outcome in Outcome},
+        # A fresh idempotency key for each move form drawn (services/idempotency.py).
+        "move_key": lambda: secrets.token_hex(16),
     }
 
 

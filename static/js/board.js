@@ -45,6 +45,16 @@
     return { card: parts[0], to: parts.slice(1, -1).join(":"), version: parts[parts.length - 1] };
   }
 
+  function moveKey() {
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.prototype.map
+      .call(bytes, function (b) {
+        return ("0" + b.toString(16)).slice(-2);
+      })
+      .join("");
+  }
+
   function sendMove(card, column, position) {
     var current = board();
     var button = moveButton(card);
@@ -58,6 +68,9 @@
       done: current.dataset.done,
       // The answer is what changed since this screen's token, merged like a poll's.
       since: current.dataset.token,
+      // This move's own key: if the answer is lost and the move is sent again, the server
+      // answers with the first result instead of moving the card twice.
+      key: moveKey(),
     };
     if (position !== null) {
       values.position = position;
