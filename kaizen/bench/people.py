@@ -8,6 +8,7 @@ figures; each function here takes a port on 127.0.0.1 and returns measurements.
 from __future__ import annotations
 
 import re
+import secrets
 import shutil
 import statistics
 import subprocess
@@ -147,7 +148,9 @@ def chromium_usable_ms(
     return statistics.median(first_bytes), statistics.median(usable)
 
 
-# wrk sends the entry form with a fresh form key on every request (a unique key per thread).
+# wrk sends the entry form with a fresh form key on every request: this run's own prefix,
+# then the thread and a count (32 hex digits). A key sent again is a retry, answered with
+# the first result and stored once, so no two requests of any run may share one.
 _SUBMIT_SCRIPT = """
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
@@ -160,7 +163,8 @@ end
 local sent = 0
 function request()
   sent = sent + 1
-  return wrk.format(nil, nil, nil, "{body}&form_key=" .. string.format("%02x%010x", id, sent))
+  local key = "{prefix}" .. string.format("%02x%014x", id, sent)
+  return wrk.format(nil, nil, nil, "{body}&form_key=" .. key)
 end
 """
 
@@ -183,7 +187,11 @@ def wrk_submits(port: int, area: str, seconds: float, connections: int) -> tuple
             "description": "Bench report: parts waited for the forklift.",
         }
     )
-    script = _SUBMIT_SCRIPT.replace("{cookie}", _cookie(headers)).replace("{body}", body)
+    script = (
+        _SUBMIT_SCRIPT.replace("{cookie}", _cookie(headers))
+        .replace("{body}", body)
+        .replace("{prefix}", secrets.token_hex(8))
+    )
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
         handle.write(script)
     try:
