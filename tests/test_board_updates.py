@@ -279,9 +279,7 @@ def test_the_boards_move_form_carries_the_token_that_lets_its_buttons_through(
     session.commit()
     app.config["WTF_CSRF_ENABLED"] = True
     page = client.get("/board/press-shop").get_data(as_text=True)
-    form = page[
-        page.index('<form id="move"') : page.index("</form>", page.index('<form id="move"'))
-    ]
+    form = move_form(page)
     token = re.search(r'name="csrf_token" value="([^"]+)"', form)
     assert token, "the board's one move form carries the CSRF token"
     move = {"move": f"{card.id}:do:1", "board": "press-shop"}
