@@ -252,7 +252,7 @@ def test_every_dot_of_the_aging_chart_has_its_own_title(count: int, blocked: boo
     )
 
 
-@pytest.mark.parametrize("count", [1, 6, 27])
+@pytest.mark.parametrize("count", [1, 6, charts.BEFORE_AFTER_ROWS])
 def test_every_dot_of_the_before_after_chart_has_its_own_title(count: int) -> None:
     root = parse(charts.render(before_after(count)))
     befores = marked_titles(root, "before")
@@ -261,6 +261,40 @@ def test_every_dot_of_the_before_after_chart_has_its_own_title(count: int) -> No
     assert all(" — after: " in m for m in afters)
     assert len(befores) == count
     assert len(afters) == count - 1  # the first countermeasure is too early for an after
+
+
+def test_a_busy_month_shows_the_countermeasures_with_the_most_reports_before() -> None:
+    items = [
+        BeforeAfter(
+            id=n + 1,
+            title=f"Countermeasure {n + 1}",
+            finished_at=datetime(2026, 3, 1) + timedelta(hours=n),
+            before_count=n % 40,
+            before_per_week=(n % 40) / 8,
+            after_count=1,
+            after_weeks=4.0,
+            after_per_week=0.25,
+        )
+        for n in range(120)
+    ]
+    root = parse(charts.render(charts.before_after_chart(items, "March 2026")))
+    befores = marked_titles(root, "before")
+    assert len(befores) == charts.BEFORE_AFTER_ROWS
+    # Reports before run 0-39 three times over: the 20 biggest are the three 34-39s and, of
+    # the three 33s, the two that finished first.
+    shown = {int(m.split(" — ")[0].removeprefix("Countermeasure ")) for m in befores}
+    assert shown == {34, 74} | set(range(35, 41)) | set(range(75, 81)) | set(range(115, 121))
+    assert "the table lists them all" in " ".join(texts(root))
+
+
+def test_pareto_bars_carry_their_own_share_and_the_running_share_is_a_line() -> None:
+    chart = charts.pareto_chart(waste_pareto(_facts(12)), "March 2026")
+    words = " ".join(texts(parse(charts.render(chart))))
+    bars = chart.figure.axes[0].patches
+    total = sum(bar.get_width() for bar in bars)
+    for bar in bars:
+        assert f"{bar.get_width():.0f}  ({100 * bar.get_width() / total:.0f}%)" in words
+    assert "Running share of all (line)" in words
 
 
 def test_working_days_are_named_on_the_axis() -> None:

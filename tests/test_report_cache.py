@@ -199,6 +199,52 @@ def test_concurrent_first_requests_wait_for_one_build(
     assert session.scalar(select(func.count()).select_from(ReportLock)) == 0
 
 
+def test_the_page_answers_before_any_chart_is_drawn_and_each_chart_is_drawn_once(
+    client: FlaskClient, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    finished_in_march(session)
+    session.commit()
+    drawn: list[str] = []
+    real = report_cache.render
+    monkeypatch.setattr(report_cache, "render", lambda *a: drawn.append("x") or real(*a))
+    assert client.get(PAGE).status_code == 200
+    assert drawn == []
+    first = client.get("/reports/charts/aging.svg?month=2026-03")
+    again = client.get("/reports/charts/aging.svg?month=2026-03")
+    assert again.data == first.data
+    assert drawn == ["x"]
+
+
+def test_concurrent_first_requests_for_a_chart_wait_for_one_drawing(
+    app: Flask, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    finished_in_march(session)
+    session.commit()
+    assert app.test_client().get(PAGE).status_code == 200
+    drawn: list[str] = []
+    real = report_cache.render
+
+    def slow(*args: Any) -> Any:
+        drawn.append("x")
+        time.sleep(0.4)  # long enough for every request to arrive while it draws
+        return real(*args)
+
+    monkeypatch.setattr(report_cache, "render", slow)
+    bodies: list[bytes] = []
+
+    def ask() -> None:
+        bodies.append(app.test_client().get("/reports/charts/flow.svg?month=2026-03").data)
+
+    threads = [threading.Thread(target=ask) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert drawn == ["x"]
+    assert len(bodies) == 4 and len(set(bodies)) == 1 and bodies[0].startswith(b"<?xml")
+    assert session.scalar(select(func.count()).select_from(ReportLock)) == 0
+
+
 def test_a_lock_left_by_a_builder_that_died_is_taken_over(
     client: FlaskClient, session: Session, builds: list[str]
 ) -> None:

@@ -12,6 +12,7 @@ from datetime import timedelta
 from matplotlib import dates as mdates
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
@@ -205,17 +206,20 @@ def observations_chart(months: Sequence[MonthWasteCounts]) -> Chart:
 
 
 def _pareto_panel(ax: Axes, bars: Sequence[ParetoBar], xlabel: str, empty: str) -> None:
+    """Bars biggest first, each labelled with its own share; the running share is a line of
+    its own, read on the percentage axis along the top."""
     if not bars:
         ax.set_axis_off()
         ax.text(0.5, 0.5, empty, ha="center", va="center", color=INK_SOFT, wrap=True)
         return
     y = list(range(len(bars)))[::-1]  # biggest at the top
+    total = sum(b.value for b in bars)
     ax.barh(y, [b.value for b in bars], color=[b.waste.info.colour for b in bars], height=0.65)
     ax.set_yticks(y, [b.waste.label for b in bars])
     biggest = max(b.value for b in bars)
     for position, bar in zip(y, bars, strict=True):
         ax.annotate(
-            f"{bar.value}  ({bar.cumulative_percent:.0f}%)",
+            f"{bar.value}  ({100 * bar.value / total:.0f}%)",
             (bar.value, position),
             xytext=(5, 0),
             textcoords="offset points",
@@ -226,19 +230,35 @@ def _pareto_panel(ax: Axes, bars: Sequence[ParetoBar], xlabel: str, empty: str) 
     ax.set_xlabel(xlabel)
     ax.grid(axis="y", visible=False)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=4))
+    running = ax.twiny()
+    running.plot(
+        [b.cumulative_percent for b in bars],
+        y,
+        color=INK,
+        linewidth=1.6,
+        marker="o",
+        markersize=5,
+        label="Running share",
+    )
+    running.set_xlim(0, 100)
+    running.set_xticks([0, 50, 80, 100], ["0%", "50%", "80%", "100%"])
+    running.set_xlabel("Running share of all (line)", color=INK_SOFT)
+    running.grid(False)
+    running.spines["top"].set_visible(True)
 
 
 def pareto_chart(pareto: Pareto, month_label: str) -> Chart:
-    """The month's wastes biggest first, by reports and by minutes lost (running share)."""
+    """The month's wastes biggest first, by reports and by minutes lost: each bar with its
+    own share, the running share as a line."""
     if not pareto.by_count:
         return message_chart(f"No observations reported in {month_label} yet.")
-    figure = new_figure(height=4.8)
+    figure = new_figure(height=5.2)
     by_count, by_minutes = figure.subplots(1, 2)
-    _pareto_panel(by_count, pareto.by_count, "Reports (running share)", "")
+    _pareto_panel(by_count, pareto.by_count, "Reports (own share)", "")
     _pareto_panel(
         by_minutes,
         pareto.by_minutes,
-        "Minutes lost (running share)",
+        "Minutes lost (own share)",
         "No minutes lost were recorded with these reports.",
     )
     description = f"Wastes reported in {month_label}, most first: " + ", ".join(
@@ -390,26 +410,47 @@ def aging_chart(cards: Sequence[CardFlow], pct: Percentiles, unit: str = "days")
 # --------------------------------------------------------------------------------------
 
 
+# A chart of every countermeasure of a busy month would be metres tall and slow to draw;
+# it shows the ones with the most reports before, and the table under it lists them all.
+BEFORE_AFTER_ROWS = 20
+
+
+def _most_reported(items: Sequence[BeforeAfter]) -> list[BeforeAfter]:
+    """The `BEFORE_AFTER_ROWS` countermeasures with the most reports before, in their order."""
+    if len(items) <= BEFORE_AFTER_ROWS:
+        return list(items)
+    ranked = sorted(items, key=lambda i: (-i.before_count, i.finished_at, i.id))
+    kept = {i.id for i in ranked[:BEFORE_AFTER_ROWS]}
+    return [i for i in items if i.id in kept]
+
+
 def before_after_chart(items: Sequence[BeforeAfter], month_label: str) -> Chart:
-    """Related reports per week before and after each countermeasure reached Done."""
+    """Related reports per week before and after each countermeasure reached Done (at most
+    `BEFORE_AFTER_ROWS`: those with the most reports before)."""
     if not items:
         return message_chart(
             f"No improvements finished in {month_label}, so there is nothing to compare yet."
         )
+    everyone = len(items)
+    items = _most_reported(items)
     figure = new_figure(height=max(3.2, 1.6 + 0.55 * len(items)))
     ax = figure.add_subplot()
     y = list(range(len(items)))[::-1]
     befores = [i.before_per_week for i in items]
     afters = [i.after_per_week for i in items]
-    for position, item in zip(y, items, strict=True):
-        if item.after_per_week is not None:
-            ax.plot(
-                [item.before_per_week, item.after_per_week],
-                [position, position],
-                color=LINE,
-                linewidth=4,
-                zorder=1,
-            )
+    # One collection for every before-to-after line: one SVG path each, drawn in one go.
+    ax.add_collection(
+        LineCollection(
+            [
+                [(item.before_per_week, position), (item.after_per_week, position)]
+                for position, item in zip(y, items, strict=True)
+                if item.after_per_week is not None
+            ],
+            colors=LINE,
+            linewidths=4,
+            zorder=1,
+        )
+    )
     before_marks = ax.scatter(
         befores,
         y,
@@ -460,8 +501,18 @@ def before_after_chart(items: Sequence[BeforeAfter], month_label: str) -> Chart:
     ax.set_ylim(-0.7, len(items) - 0.3)
     most = max([*befores, *(a for a in afters if a is not None)])
     ax.set_xlim(-0.05, max(0.5, most * 1.25 + 0.3))
-    ax.set_xlabel("Related reports per week")
+    xlabel = "Related reports per week"
+    description = f"Related reports per week before and after {len(items)} countermeasures."
+    if everyone > len(items):
+        xlabel += (
+            f"\nThe {len(items)} of {everyone} countermeasures with the most reports before;"
+            " the table lists them all."
+        )
+        description = (
+            f"Related reports per week before and after the {len(items)} of {everyone}"
+            " countermeasures with the most reports before (the table lists them all)."
+        )
+    ax.set_xlabel(xlabel)
     ax.grid(axis="y", visible=False)
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2)
-    description = f"Related reports per week before and after {len(items)} countermeasures."
     return Chart(figure=figure, description=description, titles=titles)

@@ -1,8 +1,11 @@
 """The monthly report built once per (month, filters, data version) for every worker and host.
 
-A build is kept in the database (`models/report_cache`): the page's HTML, the seven charts
-as SVG and every CSV, made together from one `monthly_report`; a chart's PNG is drawn the
-first time someone asks for it and kept with its build. A build is found by a key made of
+A build is kept in the database (`models/report_cache`): the page's HTML, every CSV and the
+figures the charts are drawn from, made together from one `monthly_report`. Each chart (SVG
+or PNG) is drawn from those stored figures the first time someone asks for it and kept with
+its build: the page answers without waiting for matplotlib, and the browser's seven chart
+requests are drawn side by side by the workers that receive them. Concurrent requests for
+the same chart wait for one drawing, as they wait for one build. A build is found by a key made of
 the month, the filters, the drawing revision and the plant-wide change counter, so any
 change a report shows leads to a new build, and a build is used for at most `max_age`
 (work-item ages and "until now" grow with time even when nothing changes).
@@ -19,15 +22,16 @@ These functions own their transactions: they commit what they store.
 from __future__ import annotations
 
 import hashlib
+import pickle
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from kaizen.models import ReportBuild, ReportLock, ReportPart
+from kaizen.models import ReportBuild, ReportLock, ReportPart, utcnow
 from kaizen.services import DbSession
 from kaizen.services.charts import render
 from kaizen.services.flow_data import data_version
@@ -36,10 +40,13 @@ from kaizen.services.report_page import CHART_NAMES, TABLES, csv_bytes, draw, ta
 from kaizen.services.reports import MonthlyReport, ReportParams, monthly_report
 
 # Bump when a chart's drawing or the page changes, so no build of the old look is served.
-REVISION = "2"
+REVISION = "3"
 LOCK_TIMEOUT = timedelta(seconds=120)
 POLL_SECONDS = 0.05
 MAX_WAIT_SECONDS = 150.0
+
+# The stored part holding the report's figures, which its charts are drawn from.
+FIGURES = "figures"
 
 # Renders the page's HTML for a report (the view layer's template), as of a moment.
 PageRenderer = Callable[[MonthlyReport, ReportParams, datetime], str]
@@ -147,13 +154,16 @@ def stored_part(
     render_page: PageRenderer,
     settings: CacheSettings = CacheSettings(),
 ) -> tuple[Build, bytes]:
-    """One stored part of this report's build ('page', 'svg:flow', 'csv:lessons'), built
-    first if need be; a PNG ('png:flow') is drawn from the build the first time."""
+    """One stored part of this report's build ('page', 'csv:lessons', 'svg:flow',
+    'png:flow'), built first if need be; a chart is drawn from the build the first time."""
     for _attempt in range(3):
         build = ensure_build(session, params, now, render_page, settings)
-        if name.startswith("png:"):
-            return build, png(session, build, params, name.removeprefix("png:"))
-        body = part(session, build, name)
+        fmt, _, chart = name.partition(":")
+        body: bytes | None
+        if fmt in ("svg", "png"):
+            body = drawing(session, build, params, chart, fmt)
+        else:
+            body = part(session, build, name)
         if body is not None:
             return build, body
         # The build was dropped between finding it and reading it (a newer one replaced it).
@@ -189,11 +199,11 @@ def _make(
     now: datetime,
     render_page: PageRenderer,
 ) -> Build:
-    """Build the report once: the page, every chart's SVG and every CSV, stored together."""
+    """Build the report once: the page, every CSV and the charts' figures, stored together."""
     report = monthly_report(session, params.month, now, params.scope, params.working_days)
-    parts = {"page": render_page(report, params, now).encode()}
-    for name in sorted(CHART_NAMES):
-        parts[f"svg:{name}"] = render(draw(name, report, params), "svg")
+    # Only this code writes the cache, and only from the report just made; its key carries
+    # REVISION, so a build is only read back by the code that wrote it.
+    parts = {"page": render_page(report, params, now).encode(), FIGURES: pickle.dumps(report)}
     for name in sorted(TABLES):
         parts[f"csv:{name}"] = csv_bytes(table(name, report, params))
     build = ReportBuild(
@@ -236,19 +246,54 @@ def part(session: DbSession, build: Build, name: str) -> bytes | None:
     return body
 
 
-def png(session: DbSession, build: Build, params: ReportParams, name: str) -> bytes:
-    """A chart as PNG: drawn from the build's data the first time it is asked for, then kept."""
-    stored = part(session, build, f"png:{name}")
-    if stored is not None:
-        return stored
-    report = monthly_report(
-        session, params.month, build.built_at, params.scope, params.working_days
+def drawing(
+    session: DbSession, build: Build, params: ReportParams, name: str, fmt: str
+) -> bytes | None:
+    """A chart of this build as SVG or PNG: drawn from the build's figures the first time it
+    is asked for, then kept; concurrent first requests wait for one drawing. None when the
+    build has been dropped meanwhile (a newer one replaced it)."""
+    if name not in CHART_NAMES:
+        raise KeyError(name)
+    key = f"{fmt}:{name}"
+    lock = hashlib.sha256(f"{build.key}|{build.id}|{key}".encode()).hexdigest()
+    waited_until = time.monotonic() + MAX_WAIT_SECONDS
+    claimed = False
+    while True:
+        stored = part(session, build, key)
+        if stored is not None:
+            return stored
+        claimed = _claim(session, lock, utcnow())
+        if claimed or time.monotonic() > waited_until:
+            break
+        time.sleep(POLL_SECONDS)
+    try:
+        body = part(session, build, key)
+        if body is None:
+            body = _draw(session, build, params, name, fmt)
+    finally:
+        if claimed:
+            session.execute(delete(ReportLock).where(ReportLock.key == lock))
+            session.commit()
+    return body
+
+
+def _draw(
+    session: DbSession, build: Build, params: ReportParams, name: str, fmt: str
+) -> bytes | None:
+    figures = part(session, build, FIGURES)
+    if figures is None:
+        return None
+    report: MonthlyReport = pickle.loads(figures)
+    body = render(draw(name, report, params), fmt)
+    session.add(ReportPart(build_id=build.id, name=f"{fmt}:{name}", body=body))
+    session.execute(
+        update(ReportBuild)
+        .where(ReportBuild.id == build.id)
+        .values(size=ReportBuild.size + len(body))
     )
-    body = render(draw(name, report, params), "png")
-    session.add(ReportPart(build_id=build.id, name=f"png:{name}", body=body))
     try:
         session.commit()
-    except IntegrityError:  # another worker drew it too, or the build was dropped meanwhile
+    except IntegrityError:  # the build was dropped meanwhile (a newer one replaced it)
         session.rollback()
     return body
 
@@ -268,8 +313,13 @@ def warm(
     render_page: PageRenderer,
     settings: CacheSettings = CacheSettings(),
 ) -> list[Build]:
-    """Build the plant-wide report of each month (if not already built), for a nightly job."""
-    return [
-        ensure_build(session, ReportParams(month=month), now, render_page, settings)
-        for month in months
-    ]
+    """Build the plant-wide report of each month with its charts (if not already built),
+    for a nightly job."""
+    builds = []
+    for month in months:
+        params = ReportParams(month=month)
+        build = ensure_build(session, params, now, render_page, settings)
+        for name in sorted(CHART_NAMES):
+            drawing(session, build, params, name, "svg")
+        builds.append(build)
+    return builds

@@ -109,10 +109,12 @@ def _observations_table(report: MonthlyReport, _unit: str) -> Table:
 def _pareto_table(report: MonthlyReport, _unit: str) -> Table:
     by_count = {bar.waste: bar for bar in report.pareto.by_count}
     by_minutes = {bar.waste: bar for bar in report.pareto.by_minutes}
+    reports = sum(bar.value for bar in by_count.values()) or 1
     return Table(
         [
             "Waste",
             "Reports",
+            "Reports share (%)",
             "Reports running share (%)",
             "Minutes lost",
             "Minutes running share (%)",
@@ -121,6 +123,7 @@ def _pareto_table(report: MonthlyReport, _unit: str) -> Table:
             [
                 bar.waste.label,
                 bar.value,
+                round(100 * bar.value / reports, 1),
                 round(bar.cumulative_percent, 1),
                 by_minutes[bar.waste].value if bar.waste in by_minutes else 0,
                 round(by_minutes[bar.waste].cumulative_percent, 1)
