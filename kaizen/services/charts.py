@@ -225,6 +225,7 @@ def _pareto_panel(ax: Axes, bars: Sequence[ParetoBar], xlabel: str, empty: str) 
             textcoords="offset points",
             va="center",
             fontsize=12,
+            bbox={"boxstyle": "square,pad=0.15", "facecolor": "white", "edgecolor": "none"},
         )
     ax.set_xlim(0, biggest * 1.45)
     ax.set_xlabel(xlabel)
@@ -234,12 +235,16 @@ def _pareto_panel(ax: Axes, bars: Sequence[ParetoBar], xlabel: str, empty: str) 
     running.plot(
         [b.cumulative_percent for b in bars],
         y,
-        color=INK,
-        linewidth=1.6,
+        color=INK_SOFT,
+        linewidth=1.4,
+        linestyle=(0, (4, 2)),
         marker="o",
-        markersize=5,
-        label="Running share",
+        markersize=4,
+        clip_on=False,
     )
+    # The line runs behind the bars and their labels, which stay readable where it crosses.
+    running.set_zorder(ax.get_zorder() - 1)
+    ax.patch.set_visible(False)
     running.set_xlim(0, 100)
     running.set_xticks([0, 50, 80, 100], ["0%", "50%", "80%", "100%"])
     running.set_xlabel("Running share of all (line)", color=INK_SOFT)
@@ -505,8 +510,7 @@ def before_after_chart(items: Sequence[BeforeAfter], month_label: str) -> Chart:
     description = f"Related reports per week before and after {len(items)} countermeasures."
     if everyone > len(items):
         xlabel += (
-            f"\nThe {len(items)} of {everyone} countermeasures with the most reports before;"
-            " the table lists them all."
+            f"\nThe {len(items)} with the most reports before; the table lists all {everyone}."
         )
         description = (
             f"Related reports per week before and after the {len(items)} of {everyone}"
