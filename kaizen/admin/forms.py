@@ -27,7 +27,7 @@ class RoleTeamForm(FlaskForm):
     """An account's role and team."""
 
     role = SelectField("Role", choices=ROLE_CHOICES, default="member")
-    team = SelectField("Team", choices=[("", "No team")], validate_choice=True)
+    team = SelectField("Team", choices=[("", "No team")], default="")
 
 
 class AccountForm(RoleTeamForm):
@@ -74,7 +74,7 @@ class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    who = SelectField("Who", choices=[("", "Anyone")], validate_choice=True)
-    subject = SelectField("What", choices=[("", "Everything")], validate_choice=True)
+    who = SelectField("Who", choices=[("", "Anyone")], default="")
+    subject = SelectField("What", choices=[("", "Everything")], default="")
     since = DateField("From", validators=[Optional()])
     until = DateField("To", validators=[Optional()])
