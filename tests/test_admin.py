@@ -492,3 +492,42 @@ def test_the_trail_downloads_as_csv_with_formulas_defused(
         "1",
         '\'=HYPERLINK("http://x")',
     ]
+
+
+def test_a_new_why_step_is_an_edit_of_its_five_whys(
+    app: Flask, people: dict[str, int], in_db: Callable[..., Any]
+) -> None:
+    member = signed_in(app, "member")
+    member.post(
+        "/root-causes/new",
+        data={"problem": "Racks unlabelled", "why": "Why?", "because": "No labels came."},
+    )
+    record_id = in_db(lambda s: s.scalar(select(AuditEvent.subject_id)))
+    member.post(
+        f"/root-causes/{record_id}/steps",
+        data={"why": "Why no labels?", "because": "Nobody ordered them."},
+    )
+    assert audit_rows(in_db)[-1] == (
+        "edited",
+        "five-whys",
+        "Edited five whys “Racks unlabelled”: why steps",
+    )
+
+
+def test_a_refused_edit_leaves_nothing_in_the_trail(
+    app: Flask, people: dict[str, int], in_db: Callable[..., Any]
+) -> None:
+    from tests.factories import make_improvement
+
+    card_id = in_db(
+        lambda s: (
+            make_improvement(
+                s, team_id=s.scalar(select(User.team_id).where(User.username == "member"))
+            ).id
+        )
+    )
+    stale = signed_in(app, "member").post(
+        f"/improvements/{card_id}/edit/title", data={"version": 7, "title": "Too late"}
+    )
+    assert stale.status_code == 409
+    assert audit_rows(in_db) == []

@@ -203,8 +203,10 @@ def _before_commit(session: Session) -> None:
         )
 
 
-def _forget_pending(session: Session, *_args: Any) -> None:
-    session.info.pop(PENDING_KEY, None)
+def _forget_pending(session: Session, previous: Any) -> None:
+    # A savepoint rolled back (a retried insert) leaves the outer transaction's changes.
+    if not previous.nested:
+        session.info.pop(PENDING_KEY, None)
 
 
 def install_audit_hook() -> None:
