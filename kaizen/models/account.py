@@ -34,16 +34,16 @@ class User(UserMixin, Model):
     team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id", ondelete="SET NULL"))
     area_id: Mapped[int | None] = mapped_column(ForeignKey("area.id", ondelete="RESTRICT"))
     active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Last change to the row; the board's poll token watches it (a card owner's name).
+    # Rows from before migration 0002 hold NULL until they are first changed.
+    updated_at: Mapped[datetime | None] = mapped_column(default=utcnow, onupdate=utcnow)
     # Part of every session cookie's account id: raising it refuses every session and
     # remember-me sign-in made before (sign-out, password or role change, deactivation).
     session_generation: Mapped[int] = mapped_column(default=1, server_default="1")
     # The password was set by someone else (an admin's reset, the demo loader): the person
     # is asked to choose their own at the next sign-in and reminded until they do.
     password_change_due: Mapped[bool] = mapped_column(default=False, server_default=false())
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # Last change to the row; the board's poll token watches it (a card owner's name).
-    # Rows from before migration 0002 hold NULL until they are first changed.
-    updated_at: Mapped[datetime | None] = mapped_column(default=utcnow, onupdate=utcnow)
 
     team: Mapped[Team | None] = relationship(back_populates="members")
     area: Mapped[Area | None] = relationship()
@@ -103,12 +103,12 @@ class ApiToken(Model):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     # The first characters, shown so a person can tell tokens apart.
     prefix: Mapped[str] = mapped_column(String(12))
-    scope: Mapped[TokenScope] = mapped_column(
-        enum_type(TokenScope, "scope"), default=TokenScope.READ, server_default="read"
-    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    scope: Mapped[TokenScope] = mapped_column(
+        enum_type(TokenScope, "scope"), default=TokenScope.READ, server_default="read"
+    )
 
     user: Mapped[User] = relationship()
 

@@ -128,6 +128,7 @@ def downgrade():
         batch_op.drop_column("session_generation")
 
     with op.batch_alter_table("api_token", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("ck_api_token_scope"), type_="check")
         batch_op.drop_column("scope")
 
     with op.batch_alter_table("remember_token", schema=None) as batch_op:
