@@ -65,6 +65,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from kaizen import models  # noqa: F401  (registers every table on the metadata)
     from kaizen.accounts.views import bp as accounts_bp
+    from kaizen.admin.views import bp as admin_bp
     from kaizen.board.views import bp as board_bp
     from kaizen.cli import register_commands
     from kaizen.improvements.views import bp as improvements_bp
@@ -73,6 +74,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from kaizen.observations.views import bp as observations_bp
     from kaizen.reports.views import bp as reports_bp
     from kaizen.root_causes.views import bp as root_causes_bp
+    from kaizen.services.audit import install_audit_hook
     from kaizen.teams.views import bp as teams_bp
     from kaizen.web import register_web_helpers
 
@@ -85,6 +87,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(reports_bp)
     app.register_blueprint(root_causes_bp)
     app.register_blueprint(learning_bp)
+    app.register_blueprint(admin_bp)
+    install_audit_hook()
     register_web_helpers(app)
     register_commands(app)
 

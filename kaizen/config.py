@@ -81,6 +81,16 @@ def settings_from_environment(instance_path: Path) -> dict[str, Any]:
         # time), and how much the shared report cache may hold.
         "REPORT_MAX_AGE_HOURS": _whole_number("KAIZEN_REPORT_MAX_AGE_HOURS", "12"),
         "REPORT_CACHE_MB": _whole_number("KAIZEN_REPORT_CACHE_MB", "200"),
+        # "Keep me signed in": days a remember-me cookie lasts (revoked sooner by sign-out,
+        # a password change, a role change or deactivation).
+        "REMEMBER_DAYS": _whole_number("KAIZEN_REMEMBER_DAYS", "30"),
+        # Sign-in throttling (kept in the database, shared by every worker and host):
+        # failures before an account name or a client address is paused, the first pause
+        # in seconds (doubling with each further failure) and the longest pause.
+        "SIGNIN_ACCOUNT_FAILURES": _whole_number("KAIZEN_SIGNIN_ACCOUNT_FAILURES", "5"),
+        "SIGNIN_ADDRESS_FAILURES": _whole_number("KAIZEN_SIGNIN_ADDRESS_FAILURES", "20"),
+        "SIGNIN_LOCK_SECONDS": _whole_number("KAIZEN_SIGNIN_LOCK_SECONDS", "30"),
+        "SIGNIN_MAX_LOCK_SECONDS": _whole_number("KAIZEN_SIGNIN_MAX_LOCK_SECONDS", "900"),
         "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
     }

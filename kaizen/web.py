@@ -12,12 +12,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, Response, g, make_response, render_template, request, session, url_for
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import inspect
 from werkzeug.exceptions import HTTPException
 
 from kaizen import faults
 from kaizen.extensions import htmx, login
+from kaizen.models import Role
 
 
 def is_partial_request() -> bool:
@@ -216,7 +218,13 @@ def navigation() -> list[NavItem]:
         if current in endpoints
         else next((e for e in endpoints if e.split(".")[0] == blueprint), None)
     )
-    return [NavItem(label, url_for(e), e == marked) for e, label in NAVIGATION]
+    items = [NavItem(label, url_for(e), e == marked) for e, label in NAVIGATION]
+    if current_user.is_authenticated and current_user.can(Role.VIEWER):
+        own = "accounts.password"
+        items.append(NavItem("Password", url_for(own), current == own))
+    if current_user.is_authenticated and current_user.can(Role.ADMIN):
+        items.append(NavItem("Admin", url_for("admin.index"), blueprint == "admin"))
+    return items
 
 
 def register_web_helpers(app: Flask) -> None:

@@ -169,6 +169,11 @@ def test_a_plant_with_data_goes_down_to_the_first_revision_and_back_up_with_its_
                     "t.board_version"
                 )
             ).scalar()
+            # 0007 flags the demo administrator, still holding the demo password.
+            admin_flagged = connection.execute(
+                text("SELECT password_change_due FROM user_account WHERE username = 'admin'")
+            ).scalar()
         db.engine.dispose()
     assert after == before and before[1] > 0
     assert stale == 0
+    assert admin_flagged

@@ -1,8 +1,10 @@
-"""Sign-in form."""
+"""Sign-in and own-password forms."""
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from kaizen.services.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
 
 class SignInForm(FlaskForm):
@@ -11,3 +13,28 @@ class SignInForm(FlaskForm):
     username = StringField("Username", validators=[DataRequired(), Length(max=80)])
     password = PasswordField("Password", validators=[DataRequired()])
     remember = BooleanField("Keep me signed in on this device")
+
+
+class PasswordChangeForm(FlaskForm):
+    """A person's own password: the current one, then the new one twice."""
+
+    current_password = PasswordField("Current password", validators=[DataRequired()])
+    new_password = PasswordField(
+        "New password",
+        validators=[
+            DataRequired(),
+            Length(
+                min=MIN_PASSWORD_LENGTH,
+                max=MAX_PASSWORD_LENGTH,
+                message=f"Use at least {MIN_PASSWORD_LENGTH} characters "
+                f"(at most {MAX_PASSWORD_LENGTH}).",
+            ),
+        ],
+    )
+    confirm = PasswordField(
+        "New password again",
+        validators=[
+            DataRequired(),
+            EqualTo("new_password", message="The two new passwords are not the same."),
+        ],
+    )

@@ -173,6 +173,8 @@ def _account(
         created_at=build.founded,
     )
     user.set_password(DEMO_PASSWORD)
+    # Everyone knows the demo password: the administrator is asked to choose their own.
+    user.password_change_due = role is Role.ADMIN
     build.session.add(user)
     build.session.flush()
     build.users.append(user)

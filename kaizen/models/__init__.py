@@ -1,6 +1,7 @@
 """The data model (PRODUCT.md section 4), one module per domain."""
 
-from kaizen.models.account import ApiToken, User
+from kaizen.models.account import ApiToken, RememberToken, SignInThrottle, TokenScope, User
+from kaizen.models.audit import AuditEvent
 from kaizen.models.derived import restamp_cards, touch_boards
 from kaizen.models.idempotency import IdempotencyKey
 from kaizen.models.improvement import (
@@ -42,6 +43,7 @@ __all__ = [
     "ApiToken",
     "AppendOnlyError",
     "Area",
+    "AuditEvent",
     "BlockPeriod",
     "BoardColumn",
     "CardMove",
@@ -52,6 +54,7 @@ __all__ = [
     "Observation",
     "Outcome",
     "Reflection",
+    "RememberToken",
     "ReportBuild",
     "ReportLock",
     "ReportPart",
@@ -60,7 +63,9 @@ __all__ = [
     "RootCause",
     "RootCauseCategory",
     "RootCauseStatus",
+    "SignInThrottle",
     "Team",
+    "TokenScope",
     "User",
     "Waste",
     "WhyStep",

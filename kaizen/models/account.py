@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
+from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -37,6 +38,12 @@ class User(UserMixin, Model):
     # Last change to the row; the board's poll token watches it (a card owner's name).
     # Rows from before migration 0002 hold NULL until they are first changed.
     updated_at: Mapped[datetime | None] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Part of every session cookie's account id: raising it refuses every session and
+    # remember-me sign-in made before (sign-out, password or role change, deactivation).
+    session_generation: Mapped[int] = mapped_column(default=1, server_default="1")
+    # The password was set by someone else (an admin's reset, the demo loader): the person
+    # is asked to choose their own at the next sign-in and reminded until they do.
+    password_change_due: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     team: Mapped[Team | None] = relationship(back_populates="members")
     area: Mapped[Area | None] = relationship()
@@ -48,6 +55,10 @@ class User(UserMixin, Model):
     def check_password(self, password: str) -> bool:
         """True when the password matches the stored hash."""
         return check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str:
+        """Flask-Login's id in the session cookie: account id and session generation."""
+        return f"{self.id}:{self.session_generation}"
 
     def can(self, role: Role) -> bool:
         """True when this account has at least the rights of `role` (kiosks only report)."""
@@ -69,6 +80,18 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+class TokenScope(StrEnum):
+    """What an API token may do: read only, or read and write."""
+
+    READ = "read"
+    READ_WRITE = "read-write"
+
+    @property
+    def label(self) -> str:
+        """How the scope reads on the tokens page."""
+        return "Read only" if self is TokenScope.READ else "Read and write"
+
+
 class ApiToken(Model):
     """A bearer token for the JSON API; only its hash is stored."""
 
@@ -83,5 +106,43 @@ class ApiToken(Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    scope: Mapped[TokenScope] = mapped_column(
+        enum_type(TokenScope, "scope"), default=TokenScope.READ, server_default="read"
+    )
 
     user: Mapped[User] = relationship()
+
+
+class RememberToken(Model):
+    """A "keep me signed in" cookie of one sign-in on one device; only its hash is stored.
+
+    Deleting the row revokes the cookie; every event that raises the account's session
+    generation deletes all of the account's rows.
+    """
+
+    __tablename__ = "remember_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+
+    user: Mapped[User] = relationship()
+
+
+class SignInThrottle(Model):
+    """Failed sign-ins counted per account name or client address, shared by every worker.
+
+    `key` is 'account:<username>' or 'address:<ip>'; `locked_until` is set once the count
+    passes its threshold, and grows with every further failure.
+    """
+
+    __tablename__ = "sign_in_throttle"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(default=utcnow)
+    locked_until: Mapped[datetime | None]

@@ -1,0 +1,1 @@
+"""Running the plant's accounts, API tokens and audit trail from pages (admins only)."""
