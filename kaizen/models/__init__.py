@@ -2,6 +2,7 @@
 
 from kaizen.models.account import ApiToken, User
 from kaizen.models.derived import restamp_cards, touch_boards
+from kaizen.models.device import DisplayLink, KioskDevice
 from kaizen.models.idempotency import IdempotencyKey
 from kaizen.models.improvement import (
     AppendOnlyError,
@@ -46,9 +47,11 @@ __all__ = [
     "BoardColumn",
     "CardMove",
     "ColumnLimit",
+    "DisplayLink",
     "Frequency",
     "IdempotencyKey",
     "Improvement",
+    "KioskDevice",
     "Observation",
     "Outcome",
     "Reflection",

@@ -6,7 +6,7 @@ import hashlib
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -37,6 +37,8 @@ class User(UserMixin, Model):
     # Last change to the row; the board's poll token watches it (a card owner's name).
     # Rows from before migration 0002 hold NULL until they are first changed.
     updated_at: Mapped[datetime | None] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Someone who works across teams: acts on every team's cards (and, as a lead, settings).
+    plant_wide: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     team: Mapped[Team | None] = relationship(back_populates="members")
     area: Mapped[Area | None] = relationship()
