@@ -23,6 +23,7 @@ def create_user(
     display_name: str | None = None,
     team: Team | None = None,
     area: Area | None = None,
+    plant_wide: bool = False,
 ) -> User:
     """Add an account with a hashed password; kiosk accounts must name their area."""
     username = username.strip().lower()
@@ -41,6 +42,7 @@ def create_user(
         role=role,
         team=team,
         area=area,
+        plant_wide=plant_wide,
     )
     user.set_password(password)
     session.add(user)
