@@ -68,6 +68,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from kaizen.admin.views import bp as admin_bp
     from kaizen.board.views import bp as board_bp
     from kaizen.cli import register_commands
+    from kaizen.devices.mode import install as install_kiosk_mode
+    from kaizen.devices.views import bp as devices_bp
     from kaizen.improvements.views import bp as improvements_bp
     from kaizen.learning.views import bp as learning_bp
     from kaizen.main.views import bp as main_bp
@@ -89,6 +91,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(learning_bp)
     app.register_blueprint(admin_bp)
     install_audit_hook()
+    app.register_blueprint(devices_bp)
+    install_kiosk_mode(app)
     register_web_helpers(app)
     register_commands(app)
 

@@ -183,6 +183,7 @@ def reports_warm_command(month_code: str | None) -> None:
 @click.option("--name", "display_name", help="The name people see.")
 @click.option("--team", "team_slug", help="Slug of the person's team.")
 @click.option("--area", "area_slug", help="Slug of the area (required for a kiosk).")
+@click.option("--plant-wide", is_flag=True, help="Acts on every team's cards, not only its own.")
 @click.password_option(help="Prompted for when not given.")
 @with_appcontext
 def create_user_command(
@@ -191,6 +192,7 @@ def create_user_command(
     display_name: str | None,
     team_slug: str | None,
     area_slug: str | None,
+    plant_wide: bool,
     password: str,
 ) -> None:
     """Create an account (viewer, member, lead, admin, or a kiosk bound to an area)."""
@@ -207,6 +209,7 @@ def create_user_command(
             display_name=display_name,
             team=team,
             area=area,
+            plant_wide=plant_wide,
         )
     except AccountError as error:
         raise click.ClickException(str(error)) from error

@@ -18,6 +18,7 @@ from sqlalchemy import inspect
 from werkzeug.exceptions import HTTPException
 
 from kaizen import faults
+from kaizen.devices.mode import current_kiosk
 from kaizen.extensions import htmx, login
 from kaizen.models import Role
 
@@ -232,7 +233,9 @@ def register_web_helpers(app: Flask) -> None:
 
     @app.context_processor
     def inject_navigation() -> dict[str, object]:
-        return {"nav_items": navigation()}
+        # A kiosk tablet shows no site menu and no sign-out (kaizen/devices/mode.py).
+        kiosk = current_kiosk()
+        return {"nav_items": [] if kiosk else navigation(), "kiosk": kiosk}
 
     @app.errorhandler(CSRFError)
     def csrf_error(_error: CSRFError) -> Response:

@@ -56,7 +56,11 @@ DEFAULT_PASSWORD = "correct horse"
 
 
 def make_user(session: Session, password: str = DEFAULT_PASSWORD, **overrides: Any) -> User:
-    """A member account with a known password."""
+    """A member account with a known password.
+
+    Without a team it is plant-wide (acts on every team's cards), so tests about other
+    things need not place it in a team; with a team it keeps to that team (team scope).
+    """
     n = _next()
     values: dict[str, Any] = {
         "username": f"user{n}",
@@ -64,6 +68,8 @@ def make_user(session: Session, password: str = DEFAULT_PASSWORD, **overrides: A
         "role": Role.MEMBER,
     }
     values.update(overrides)
+    if "plant_wide" not in values:
+        values["plant_wide"] = values.get("team") is None and values.get("team_id") is None
     user = User(**values)
     user.set_password(password)
     session.add(user)

@@ -602,7 +602,7 @@ def test_durations_read_like_people_say_them(span: timedelta, text: str) -> None
 
 
 def test_linked_observations_show_date_area_waste_and_anonymous(
-    session: Session, client: FlaskClient
+    session: Session, client: FlaskClient, sign_in: SignIn
 ) -> None:
     area = make_area(session, name="Goods in")
     observation = make_observation(
@@ -614,10 +614,26 @@ def test_linked_observations_show_date_area_waste_and_anonymous(
     )
     card = make_improvement(session)
     card.observations.append(observation)
+    viewer = make_user(session, role=Role.VIEWER)
     session.commit()
+    sign_in(viewer)
     html = html_of(client, url(card))
     for text in ("14 Feb 2025", "Goods in", "Transport", "Pallets moved twice.", "Anonymous"):
         assert text in html
+
+
+def test_signed_out_the_card_says_observations_are_linked_without_their_text(
+    session: Session, client: FlaskClient
+) -> None:
+    observation = make_observation(session, description="Pallets moved twice.")
+    card = make_improvement(session)
+    card.observations.append(observation)
+    session.commit()
+
+    html = html_of(client, url(card))
+
+    assert "Pallets moved twice." not in html
+    assert "1 observation is linked to this card" in html and "Sign in" in html
 
 
 def test_a_member_unlinks_an_observation(session: Session, client: FlaskClient, member) -> None:

@@ -380,8 +380,11 @@ def test_a_kiosk_tablet_has_its_area_and_anonymity_pre_set(
 
     page = client.get("/observe").get_data(as_text=True)
 
-    assert re.search(r'value="press-3"\s+checked', page)
-    assert re.search(r'<input checked id="anonymous"', page)
+    # The area is fixed (nothing to pick) and there is no "without my name" box to untick.
+    assert 'type="hidden" name="area" value="press-3"' in page
+    assert 'type="radio" name="area"' not in page
+    assert 'id="anonymous"' not in page
+    assert "Reports from this kiosk carry no name." in page
 
 
 def test_a_signed_in_person_reports_with_their_name_by_default(
@@ -659,7 +662,9 @@ def test_a_kiosk_tablet_cannot_read_the_list(
 ) -> None:
     signed_in(sign_in, session, role=Role.KIOSK, area=press)
 
-    assert client.get("/observations").status_code == 403
+    response = client.get("/observations")
+
+    assert response.status_code == 302 and response.headers["Location"] == "/observe"
 
 
 def test_the_list_shows_anonymous_and_named_reports(

@@ -59,15 +59,25 @@ def test_leads_and_admins_get_in(leads_only: FlaskClient, session: Session, role
     assert leads_only.get("/leads-only").get_data(as_text=True) == "welcome, lead"
 
 
-@pytest.mark.parametrize("role", [Role.VIEWER, Role.MEMBER, Role.KIOSK])
-def test_lower_roles_and_kiosks_are_refused_with_403(
+@pytest.mark.parametrize("role", [Role.VIEWER, Role.MEMBER])
+def test_lower_roles_are_refused_with_403(
     leads_only: FlaskClient, session: Session, role: Role
 ) -> None:
-    extra = {"area": make_area(session)} if role is Role.KIOSK else {}
-    person = make_user(session, role=role, **extra)
+    person = make_user(session, role=role)
     session.commit()
     SignIn(leads_only)(person)
 
     response = leads_only.get("/leads-only")
 
     assert response.status_code == 403 and "welcome" not in response.get_data(as_text=True)
+
+
+def test_a_kiosk_is_sent_to_its_entry_form_and_refused_any_other_post(
+    leads_only: FlaskClient, session: Session
+) -> None:
+    person = make_user(session, role=Role.KIOSK, area=make_area(session))
+    session.commit()
+    SignIn(leads_only)(person)
+
+    assert leads_only.get("/leads-only").headers["Location"] == "/observe"
+    assert leads_only.post("/leads-only").status_code == 403

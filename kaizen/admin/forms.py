@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, PasswordField, RadioField, SelectField, StringField
+from wtforms import BooleanField, DateField, PasswordField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from kaizen.models import TokenScope
@@ -28,6 +28,7 @@ class RoleTeamForm(FlaskForm):
 
     role = SelectField("Role", choices=ROLE_CHOICES, default="member")
     team = SelectField("Team", choices=[("", "No team")], default="")
+    plant_wide = BooleanField("Works across every team (moves and edits any team's cards)")
 
 
 class AccountForm(RoleTeamForm):

@@ -86,7 +86,11 @@ def account_new() -> Response | tuple[str, int]:
 
 def _account_page(user: User, status: int = 200, **forms: Any) -> tuple[str, int]:
     role_form = forms.get("role_form") or RoleTeamForm(
-        data={"role": user.role.value, "team": str(user.team_id or "")}
+        data={
+            "role": user.role.value,
+            "team": str(user.team_id or ""),
+            "plant_wide": user.plant_wide,
+        }
     )
     role_form.team.choices = _teams()
     reset_form = forms.get("reset_form") or ResetPasswordForm()
@@ -116,7 +120,12 @@ def account_role(account_id: int) -> Response | tuple[str, int]:
         try:
             team = accounts.team_by_id(db.session, chosen_id(form.team.data))
             accounts.change_role_and_team(
-                db.session, _me(), user, role=Role(form.role.data), team=team
+                db.session,
+                _me(),
+                user,
+                role=Role(form.role.data),
+                team=team,
+                plant_wide=bool(form.plant_wide.data),
             )
         except accounts.AccountError as error:
             form.role.errors.append(str(error))

@@ -23,19 +23,22 @@ from werkzeug.wrappers import Response
 from kaizen.accounts.access import require_role
 from kaizen.board.forms import MoveForm, button_move
 from kaizen.extensions import db
-from kaizen.models import BoardColumn, Outcome, Role, Waste, utcnow
+from kaizen.models import BoardColumn, Outcome, Role, User, Waste, utcnow
 from kaizen.services.board import Board, TeamNotFound, build_board
 from kaizen.services.board_state import BoardState, read_state
 from kaizen.services.board_updates import build_update, plan_update
+from kaizen.services.devices import display_team_slug
 from kaizen.services.moves import (
     CardNotFound,
     MoveRefused,
     MoveResult,
+    OtherTeamsCard,
     OutcomeRequired,
     SoftLimitNeedsReason,
     StaleVersion,
     move_card,
 )
+from kaizen.services.scope import manages_team, works_on_team
 from kaizen.web import IdUrl, is_partial_request, render_page_or_fragment, vary_on_htmx
 
 bp = Blueprint("board", __name__)
@@ -72,9 +75,13 @@ class Scope:
     team_slug: str | None
     tv: bool = False
     all_done: bool = False
+    # A TV display link's token: the board is reached (and polled) through that address.
+    display_token: str | None = None
 
     def url(self, **extra: Any) -> str:
         """The address of this board (plus extra query arguments)."""
+        if self.display_token is not None:
+            return url_for("board.display", token=self.display_token, **extra)
         args: dict[str, Any] = {"team_slug": self.team_slug, **extra}
         if self.tv:
             args["display"] = "tv"
@@ -88,14 +95,22 @@ def _can(role: Role) -> bool:
     return bool(current_user.is_authenticated and current_user.can(role))
 
 
+def _me() -> User | None:
+    """The signed-in account as a model object, or None."""
+    return current_user._get_current_object() if current_user.is_authenticated else None
+
+
 def _shared(scope: Scope) -> dict[str, Any]:
     """What every card of a board needs, built once per page rather than once per card."""
+    me = None if scope.tv else _me()
     return {
         "tv": scope.tv,
-        # Members and up move cards, leads change WIP limits; viewers, kiosks, signed-out
-        # screens and TV mode only watch.
+        # Members and up move cards of their own team (every team with the plant-wide
+        # flag), leads change their team's WIP limits; viewers, kiosks, signed-out screens
+        # and TV mode only watch (services/scope.py).
         "can_move": _can(Role.MEMBER) and not scope.tv,
-        "can_manage": _can(Role.LEAD) and not scope.tv,
+        "moves_in": lambda team_id: works_on_team(me, team_id),
+        "manages": lambda team_id: manages_team(me, team_id),
         "card_url": IdUrl.of("improvements.detail", "improvement_id"),
         "card_move_url": IdUrl.of("board.move", "card_id"),
         "column_labels": {column: column.label for column in BoardColumn},
@@ -178,6 +193,25 @@ def board(team_slug: str | None = None) -> Response:
     return _render(scope)
 
 
+@bp.get("/tv/<token>")
+def display(token: str) -> Response:
+    """A team's board in TV mode through a display link's secret address, no account needed.
+
+    A revoked or unknown link is a 404; an open screen polling it reloads into that page.
+    """
+    team_slug = display_team_slug(db.session, token)
+    if team_slug is None:
+        response = make_response(render_template("board/display_gone.html"), 404)
+        if is_partial_request():
+            response.headers["HX-Refresh"] = "true"
+        return response
+    scope = Scope(team_slug=team_slug, tv=True, display_token=token)
+    since = request.args.get("since")
+    if since and is_partial_request():
+        return _poll(scope, since)
+    return _render(scope)
+
+
 @bp.get("/board/<team_slug>/lane")
 def lane(team_slug: str) -> Response:
     """One team's lane of the plant board, fetched when it is scrolled into view."""
@@ -245,6 +279,8 @@ def _answer_refusal(
     scope: Scope, card_id: int, form: MoveForm, column: BoardColumn, refused: MoveRefused
 ) -> Response:
     """A stale or vanished card warns; a missing reason or outcome asks; a limit refuses."""
+    if isinstance(refused, OtherTeamsCard):
+        return _refused(scope, card_id, 403, "team", notice=Notice(refused.message, "error"))
     if isinstance(refused, StaleVersion | CardNotFound):
         why = "stale" if isinstance(refused, StaleVersion) else "gone"
         return _refused(scope, card_id, 409, why, notice=Notice(refused.message, "warning"))

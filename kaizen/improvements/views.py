@@ -24,6 +24,7 @@ from kaizen.improvements.forms import (
 from kaizen.models import BoardColumn, Outcome, Role, User, utcnow
 from kaizen.services import improvements as cards
 from kaizen.services import moves
+from kaizen.services.scope import NotYourTeam, reads_observations, works_on_team
 from kaizen.web import is_partial_request, render_page_or_fragment, vary_on_htmx
 
 bp = Blueprint("improvements", __name__)
@@ -36,19 +37,27 @@ CHANGED_EVENT = "card-changed"
 ANCHORS = {"reflection": "reflection"}
 
 
-def _can_edit() -> bool:
-    """Members and above edit cards; everyone else reads."""
-    return bool(current_user.is_authenticated and current_user.can(Role.MEMBER))
-
-
 def _me() -> User | None:
     """The signed-in account as a model object (not the proxy), or None."""
     return current_user._get_current_object() if current_user.is_authenticated else None
 
 
+def _can_edit(page: cards.CardPage) -> bool:
+    """Members of the card's team (and plant-wide people) edit it; everyone else reads."""
+    return works_on_team(_me(), page.card.team_id)
+
+
+def _load_for_edit(improvement_id: int) -> cards.CardPage:
+    """The card page for an edit, or 404 (no card) or 403 (another team's card)."""
+    page = _load(improvement_id)
+    if not _can_edit(page):
+        abort(403)
+    return page
+
+
 def _move_targets(page: cards.CardPage) -> list[tuple[str, str]]:
     """(value, text) of each move button; none for people who cannot edit."""
-    if not _can_edit():
+    if not _can_edit(page):
         return []
     targets = []
     for column in BoardColumn:
@@ -76,7 +85,9 @@ def _render(
     context: dict[str, Any] = {
         "detail": page,
         "card": page.card,
-        "can_edit": _can_edit(),
+        "can_edit": _can_edit(page),
+        # Observation texts need a viewer, here as on /observations (services/scope.py).
+        "reads_observations": reads_observations(_me()),
         "editing": None,
         "form": None,
         "conflict": False,
@@ -99,8 +110,8 @@ def _form_for(section: str, page: cards.CardPage) -> FlaskForm:
     if section == "details":
         form = DetailsForm(obj=card)
         form.set_choices(
-            cards.team_choices(db.session),
-            cards.area_choices(db.session),
+            cards.team_choices(db.session, for_user=_me(), keep=card.team_id),
+            cards.area_choices(db.session, keep=card.area_id),
             cards.team_member_choices(db.session, card.team_id, keep=card.owner),
         )
         return form
@@ -203,7 +214,7 @@ def edit(improvement_id: int, section: str) -> Response:
     """Edit one section in place: the form, then the saved section (409 when stale)."""
     if section not in EDITABLE:
         abort(404)
-    page = _load(improvement_id)
+    page = _load_for_edit(improvement_id)
     form = _form_for(section, page)
     if request.method == "GET":
         return _render(page, section, editing=section, form=form)
@@ -227,7 +238,7 @@ def edit(improvement_id: int, section: str) -> Response:
 @require_role(Role.MEMBER)
 def unlink_observation(improvement_id: int, observation_id: int) -> Response:
     """Take an observation off this card (the observation itself stays)."""
-    page = _load(improvement_id)
+    page = _load_for_edit(improvement_id)
     if not cards.unlink_observation(db.session, page.card, observation_id):
         abort(404)
     return _saved(improvement_id, "observations", "Observation unlinked from this card.")
@@ -253,6 +264,8 @@ def move(improvement_id: int) -> Response:
             reason=form.reason.data,
             outcome=outcome,
         )
+    except moves.OtherTeamsCard:
+        abort(403)
     except moves.MoveRefused as refused:
         return _render(
             _load(improvement_id),
@@ -288,7 +301,7 @@ def _new_card_form() -> NewImprovementForm:
         )
     else:
         form = NewImprovementForm()
-    form.set_choices(cards.team_choices(db.session), cards.area_choices(db.session))
+    form.set_choices(cards.team_choices(db.session, for_user=_me()), cards.area_choices(db.session))
     return form
 
 
@@ -302,7 +315,10 @@ def new() -> Response:
         return render_page_or_fragment(
             "improvements/new.html", "improvements/_new_form.html", status=status, form=form
         )
-    card = cards.file_idea(db.session, **form.idea(), created_by=_me())
+    try:
+        card = cards.file_idea(db.session, **form.idea(), created_by=_me())
+    except NotYourTeam:
+        abort(403)
     if card is None:
         abort(400)
     target = url_for(".detail", improvement_id=card.id)

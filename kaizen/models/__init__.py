@@ -3,6 +3,7 @@
 from kaizen.models.account import ApiToken, RememberToken, SignInThrottle, TokenScope, User
 from kaizen.models.audit import AuditEvent
 from kaizen.models.derived import restamp_cards, touch_boards
+from kaizen.models.device import DisplayLink, KioskDevice
 from kaizen.models.idempotency import IdempotencyKey
 from kaizen.models.improvement import (
     AppendOnlyError,
@@ -48,9 +49,11 @@ __all__ = [
     "BoardColumn",
     "CardMove",
     "ColumnLimit",
+    "DisplayLink",
     "Frequency",
     "IdempotencyKey",
     "Improvement",
+    "KioskDevice",
     "Observation",
     "Outcome",
     "Reflection",

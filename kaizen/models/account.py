@@ -44,6 +44,8 @@ class User(UserMixin, Model):
     # The password was set by someone else (an admin's reset, the demo loader): the person
     # is asked to choose their own at the next sign-in and reminded until they do.
     password_change_due: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Someone who works across teams: acts on every team's cards (and, as a lead, settings).
+    plant_wide: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     team: Mapped[Team | None] = relationship(back_populates="members")
     area: Mapped[Area | None] = relationship()

@@ -42,6 +42,8 @@ class Team(Model):
     # column, an area or owner renamed, a card into or out of Done): a screen that saw an
     # older version gets the whole lane, a newer one only the cards changed since.
     board_reset_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # An archived team leaves menus and entry forms; its cards and history stay.
+    archived_at: Mapped[datetime | None]
 
     areas: Mapped[list[Area]] = relationship(back_populates="team", order_by="Area.name")
     column_limits: Mapped[list[ColumnLimit]] = relationship(
@@ -68,6 +70,8 @@ class Area(Model):
     # Last change to the row; the board's poll token watches it (names, start column).
     # Rows from before migration 0002 hold NULL until they are first changed.
     updated_at: Mapped[datetime | None] = mapped_column(default=utcnow, onupdate=utcnow)
+    # An archived area leaves menus and the entry form; its reports and history stay.
+    archived_at: Mapped[datetime | None]
 
     team: Mapped[Team | None] = relationship(back_populates="areas")
 

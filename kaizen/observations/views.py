@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from functools import partial
 from typing import Any, cast
 from urllib.parse import urlsplit
 
@@ -24,9 +25,11 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from kaizen.accounts.access import require_role
+from kaizen.devices.mode import current_kiosk
 from kaizen.extensions import csrf, db
 from kaizen.models import Area, Frequency, Role, User, Waste
 from kaizen.observations.forms import LinkCardForm, LinkRootCauseForm, ObservationForm
+from kaizen.services.devices import kiosk_entry_page
 from kaizen.services.months import Month
 from kaizen.services.observations import (
     EntryPage,
@@ -49,6 +52,7 @@ from kaizen.services.observations import (
 )
 from kaizen.services.photos import MAX_PHOTO_BYTES
 from kaizen.services.qr import AreaCode, observe_url, qr_svg
+from kaizen.services.scope import NotYourTeam, works_on_team
 from kaizen.web import is_partial_request, render_page_or_fragment
 
 bp = Blueprint("observations", __name__)
@@ -64,6 +68,12 @@ def _person() -> User | None:
     if current_user.is_authenticated:
         return cast(User, current_user._get_current_object())
     return None
+
+
+def _kiosk_area() -> Area | None:
+    """The area of the kiosk this request comes from, or None (kaizen/devices/mode.py)."""
+    kiosk = current_kiosk()
+    return kiosk.area if kiosk is not None else None
 
 
 def _form_key(submitted: str | None = None) -> str:
@@ -83,6 +93,9 @@ def _valid_form_key(key: str | None) -> bool:
 
 def _entry_page() -> EntryPage:
     """Everything the entry page shows besides the form, read before anything is saved."""
+    area = _kiosk_area()
+    if area is not None:
+        return kiosk_entry_page(area)
     return entry_page(db.session, request.args.get("area"), _person())
 
 
@@ -117,6 +130,7 @@ def _render_entry(
         preset=page.preset,
         unknown_area=unknown_area,
         signed_in=page.signed_in,
+        fixed_area=page.fixed,
         thanked=thanked,
         photo_again=photo_again,
         photo_id=f"photo-{form.form_key.data}",
@@ -146,7 +160,9 @@ def observe() -> Response:
         csrf.protect()
     form = ObservationForm()
     key = form.form_key.data if _valid_form_key(form.form_key.data) else None
-    result = submit_observation(db.session, form.submitted(_upload(form)), _person(), key=key)
+    result = submit_observation(
+        db.session, form.submitted(_upload(form)), _person(), key=key, fixed_area=_kiosk_area()
+    )
     if result.observation is not None:
         if is_partial_request():
             return _render_entry(_fresh_form(page), page, thanked=True)
@@ -162,7 +178,9 @@ def observe() -> Response:
 
 
 def _post_url(page: EntryPage) -> str:
-    """The entry form's own address, with its preset area."""
+    """The entry form's own address, with its preset area (a kiosk's needs none)."""
+    if page.fixed:
+        return url_for(".observe")
     return url_for(".observe", area=page.preset.slug if page.preset else None)
 
 
@@ -202,14 +220,17 @@ def index() -> Response:
     args = _filter_args(filters)
     person = _person()
     can_act = person is not None and person.can(Role.MEMBER)
+    # Turning a report into a card is for the team whose area it came from.
+    acts_on = partial(works_on_team, person)
     return render_page_or_fragment(
         "observations/index.html",
         "observations/_list.html",
         result=result,
         filters=args,
         wastes=list(Waste),
-        areas=area_choices(db.session),
+        areas=area_choices(db.session, include_archived=True),
         can_act=can_act,
+        acts_on=acts_on,
         back_url=url_for(".index", **args, page=result.page),
         previous_url=url_for(".index", **args, page=result.page - 1),
         next_url=url_for(".index", **args, page=result.page + 1),
@@ -279,6 +300,8 @@ def convert(observation_id: int) -> Response:
     observation = get_observation(db.session, observation_id) or abort(404)
     try:
         card = improvement_from_observation(db.session, observation, created_by=_person())
+    except NotYourTeam:
+        abort(403)
     except ObservationError as error:
         flash(str(error), "error")
         return redirect(_back(), 303)
@@ -295,7 +318,9 @@ def link_improvement(observation_id: int) -> Response:
     try:
         if not form.validate() or form.improvement_id.data is None:
             raise ObservationError("Choose a card to link this report to.")
-        link_to_improvement(db.session, observation, form.improvement_id.data)
+        link_to_improvement(db.session, observation, form.improvement_id.data, _person())
+    except NotYourTeam:
+        abort(403)
     except ObservationError as error:
         flash(str(error), "error")
     else:
@@ -312,7 +337,9 @@ def link_root_cause(observation_id: int) -> Response:
     try:
         if not form.validate() or form.root_cause_id.data is None:
             raise ObservationError("Choose a five-whys record to link this report to.")
-        link_to_root_cause(db.session, observation, form.root_cause_id.data)
+        link_to_root_cause(db.session, observation, form.root_cause_id.data, _person())
+    except NotYourTeam:
+        abort(403)
     except ObservationError as error:
         flash(str(error), "error")
     else:

@@ -18,6 +18,7 @@ from kaizen.models import (
     RootCause,
     RootCauseCategory,
     RootCauseStatus,
+    User,
 )
 from kaizen.root_causes.forms import (
     ConclusionForm,
@@ -28,6 +29,7 @@ from kaizen.root_causes.forms import (
 )
 from kaizen.services import improvements as cards
 from kaizen.services import root_causes as service
+from kaizen.services.scope import reads_observations, works_on_record, works_on_team
 from kaizen.web import is_partial_request, vary_on_htmx
 
 bp = Blueprint("root_causes", __name__, url_prefix="/root-causes")
@@ -40,8 +42,22 @@ def _record_or_404(root_cause_id: int) -> RootCause:
     return record
 
 
-def _can_edit() -> bool:
-    return bool(current_user.is_authenticated and current_user.can(Role.MEMBER))
+def _me() -> User | None:
+    """The signed-in account as a model object, or None."""
+    return current_user._get_current_object() if current_user.is_authenticated else None
+
+
+def _can_edit(record: RootCause) -> bool:
+    """Members work on a record linked to no card or to a card of their team (scope.py)."""
+    return works_on_record(_me(), [card.team_id for card in record.improvements])
+
+
+def _record_for_edit(root_cause_id: int) -> RootCause:
+    """The record for a change, or 404 (none) or 403 (it belongs to other teams' cards)."""
+    record = _record_or_404(root_cause_id)
+    if not _can_edit(record):
+        abort(403)
+    return record
 
 
 def _person_names() -> list[str]:
@@ -70,7 +86,7 @@ def _ladder_context(
         "step_form": step_form or StepForm(formdata=None),
         "edit_form": edit_form,
         "ladder_error": ladder_error,
-        "can_edit": _can_edit(),
+        "can_edit": _can_edit(record),
         "blame_prompt": service.BLAME_PROMPT,
     }
 
@@ -93,7 +109,7 @@ def _conclusion_context(
         "conclusion_form": form,
         "conclusion_blame": service.blame_matches(record.root_cause, _person_names()),
         "conclusion_saved": saved,
-        "can_edit": _can_edit(),
+        "can_edit": _can_edit(record),
         "blame_prompt": service.BLAME_PROMPT,
     }
 
@@ -102,12 +118,12 @@ def _problem_context(record: RootCause, form: ProblemForm | None = None) -> dict
     return {
         "record": record,
         "problem_form": form or ProblemForm(formdata=None, obj=record),
-        "can_edit": _can_edit(),
+        "can_edit": _can_edit(record),
     }
 
 
 def _links_context(record: RootCause, error: str | None = None) -> dict[str, Any]:
-    can_edit = _can_edit()
+    can_edit = _can_edit(record)
     form = None
     if can_edit:  # Only people who may link need the lists of what could be linked.
         cards, observations = service.link_options(db.session, record)
@@ -119,6 +135,8 @@ def _links_context(record: RootCause, error: str | None = None) -> dict[str, Any
         "link_form": form,
         "links_error": error,
         "can_edit": can_edit,
+        # Observation texts need a viewer, here as on /observations (services/scope.py).
+        "reads_observations": reads_observations(_me()),
         "recurrence": service.recurrence(db.session, record),
     }
 
@@ -161,7 +179,7 @@ def index() -> Response:
         "category": category,
         "status": status,
         "q": text,
-        "can_edit": _can_edit(),
+        "can_edit": bool(current_user.is_authenticated and current_user.can(Role.MEMBER)),
     }
     template = (
         "root_causes/_list.html"
@@ -190,6 +208,8 @@ def new() -> Response | str | tuple[str, int]:
     observation = cards.observation_or_none(
         db.session, form.observation_id.data or request.args.get("observation")
     )
+    if improvement is not None and not works_on_team(_me(), improvement.team_id):
+        abort(403)
     if request.method == "GET":
         form.start_from(improvement, observation)
     if form.validate_on_submit():
@@ -242,7 +262,7 @@ def detail(root_cause_id: int) -> Response:
 @require_role(Role.MEMBER)
 def add_step(root_cause_id: int) -> Response:
     """Add a why/because step at the bottom of the ladder."""
-    record = _record_or_404(root_cause_id)
+    record = _record_for_edit(root_cause_id)
     form = StepForm()
     if not form.validate_on_submit():
         return _section(
@@ -259,7 +279,7 @@ def add_step(root_cause_id: int) -> Response:
 @require_role(Role.MEMBER)
 def update_step(root_cause_id: int, step_id: int) -> Response:
     """Save an edited step."""
-    record = _record_or_404(root_cause_id)
+    record = _record_for_edit(root_cause_id)
     form = StepForm()
     if not form.validate_on_submit():
         context = _ladder_context(record, editing=step_id, edit_form=form)
@@ -277,7 +297,7 @@ def update_step(root_cause_id: int, step_id: int) -> Response:
 @require_role(Role.MEMBER)
 def move_step(root_cause_id: int, step_id: int) -> Response:
     """Move a step up or down one place."""
-    record = _record_or_404(root_cause_id)
+    record = _record_for_edit(root_cause_id)
     offset = -1 if request.form.get("direction") == "up" else 1
     return _change_ladder(
         record, lambda: service.move_step(db.session, record, step_id, offset), refused_status=409
@@ -288,7 +308,7 @@ def move_step(root_cause_id: int, step_id: int) -> Response:
 @require_role(Role.MEMBER)
 def remove_last_step(root_cause_id: int) -> Response:
     """Remove the bottom step (the first one always stays)."""
-    record = _record_or_404(root_cause_id)
+    record = _record_for_edit(root_cause_id)
     return _change_ladder(
         record, lambda: service.remove_last_step(db.session, record), refused_status=422
     )
@@ -298,7 +318,7 @@ def remove_last_step(root_cause_id: int) -> Response:
 @require_role(Role.MEMBER)
 def update_problem(root_cause_id: int) -> Response:
     """Reword the problem statement."""
-    record = _record_or_404(root_cause_id)
+    record = _record_for_edit(root_cause_id)
     form = ProblemForm()
     if not form.validate_on_submit():
         return _section(record, "root_causes/_problem.html", _problem_context(record, form), 422)
@@ -310,7 +330,7 @@ def update_problem(root_cause_id: int) -> Response:
 @require_role(Role.MEMBER)
 def update_conclusion(root_cause_id: int) -> Response:
     """Save the root cause, category, countermeasure and status; blame only prompts."""
-    record = _record_or_404(root_cause_id)
+    record = _record_for_edit(root_cause_id)
     form = ConclusionForm()
     if form.validate_on_submit():
         try:
@@ -335,8 +355,10 @@ def update_conclusion(root_cause_id: int) -> Response:
 @require_role(Role.MEMBER)
 def add_link(root_cause_id: int) -> Response:
     """Link a card or an observation to the record."""
-    record = _record_or_404(root_cause_id)
+    record = _record_for_edit(root_cause_id)
     item = _posted_item()
+    if isinstance(item, Improvement) and not works_on_team(_me(), item.team_id):
+        abort(403)
     if item is None:
         context = _links_context(record, error="Choose a card or an observation to link.")
         return _section(record, "root_causes/_links.html", context, 422)
@@ -348,7 +370,7 @@ def add_link(root_cause_id: int) -> Response:
 @require_role(Role.MEMBER)
 def remove_link(root_cause_id: int) -> Response:
     """Unlink a card or an observation (neither is deleted)."""
-    record = _record_or_404(root_cause_id)
+    record = _record_for_edit(root_cause_id)
     item = _posted_item()
     if item is not None:
         service.unlink(db.session, record, item)

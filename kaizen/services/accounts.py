@@ -55,6 +55,7 @@ def create_user(
     area: Area | None = None,
     actor: User | None = None,
     password_change_due: bool = False,
+    plant_wide: bool = False,
 ) -> User:
     """Add an account with a hashed password; kiosk accounts must name their area."""
     username = username.strip().lower()
@@ -75,6 +76,7 @@ def create_user(
         team=team,
         area=area,
         password_change_due=password_change_due,
+        plant_wide=plant_wide,
     )
     user.set_password(password)
     session.add(user)
@@ -171,9 +173,16 @@ def _refuse_own(actor: User, user: User, what: str) -> None:
 
 
 def change_role_and_team(
-    session: DbSession, actor: User, user: User, *, role: Role, team: Team | None
+    session: DbSession,
+    actor: User,
+    user: User,
+    *,
+    role: Role,
+    team: Team | None,
+    plant_wide: bool | None = None,
 ) -> None:
-    """Give an account another role or team; a role change ends its sessions."""
+    """Give an account another role, team or plant-wide flag; a role change ends its
+    sessions."""
     if role not in PERSON_ROLES or user.role is Role.KIOSK:
         raise AccountError("Kiosk tablets keep their role; set them up with their area.", "role")
     if role is not user.role:
@@ -187,6 +196,9 @@ def change_role_and_team(
         before = user.team.name if user.team else "no team"
         changes.append(f"team {before} → {team.name if team else 'no team'}")
         user.team = team
+    if plant_wide is not None and plant_wide != user.plant_wide:
+        changes.append("works across every team" if plant_wide else "works on its own team")
+        user.plant_wide = plant_wide
     if not changes:
         return
     record(

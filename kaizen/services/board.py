@@ -232,10 +232,13 @@ _MOVES = {column: _moves_from(column) for column in COLUMNS}
 
 
 def board_teams(session: DbSession, team_slug: str | None) -> list[Team]:
-    """The teams a board shows: one by slug, or every team by name."""
+    """The teams a board shows: one by slug (archived too: its history stays), or every
+    team in use by name."""
     query = select(Team).options(selectinload(Team.column_limits)).order_by(Team.name)
     if team_slug is not None:
         query = query.where(Team.slug == team_slug)
+    else:
+        query = query.where(Team.archived_at.is_(None))
     teams = list(session.scalars(query))
     if team_slug is not None and not teams:
         raise TeamNotFound(team_slug)
@@ -418,7 +421,9 @@ def build_board(
     ]
     all_teams = [
         (row.slug, row.name)
-        for row in session.execute(select(Team.slug, Team.name).order_by(Team.name))
+        for row in session.execute(
+            select(Team.slug, Team.name).where(Team.archived_at.is_(None)).order_by(Team.name)
+        )
     ]
     return Board(
         lanes=lanes,

@@ -79,10 +79,17 @@ _team = cast(Table, Team.__table__)
 # caching a statement each time and the ORM's layer around plain column reads.
 _COLUMNS = (_team.c.id, _team.c.board_version, _team.c.board_reset_version)
 _ONE_TEAM = select(*_COLUMNS).where(_team.c.slug == bindparam("slug"))
-_EVERY_TEAM = select(
-    *_COLUMNS,
-    select(func.coalesce(func.max(cast(Table, Observation.__table__).c.id), 0)).scalar_subquery(),
-).order_by(_team.c.id)
+# Archived teams leave the plant board; archiving one changes this set, which redraws it.
+_EVERY_TEAM = (
+    select(
+        *_COLUMNS,
+        select(
+            func.coalesce(func.max(cast(Table, Observation.__table__).c.id), 0)
+        ).scalar_subquery(),
+    )
+    .where(_team.c.archived_at.is_(None))
+    .order_by(_team.c.id)
+)
 
 
 def read_state(session: DbSession, now: datetime, team_slug: str | None = None) -> CurrentState:

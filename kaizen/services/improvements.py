@@ -29,6 +29,7 @@ from kaizen.models import (
     utcnow,
 )
 from kaizen.services import DbSession
+from kaizen.services.scope import require_team, works_on_team
 
 
 def next_position(session: DbSession, team_id: int, column: BoardColumn) -> int:
@@ -267,15 +268,28 @@ def team_member_choices(
     return choices
 
 
-def team_choices(session: DbSession) -> list[tuple[int, str]]:
-    """(id, name) of every team, by name."""
-    rows = session.execute(select(Team.id, Team.name).order_by(Team.name))
-    return [(team_id, name) for team_id, name in rows]
+def team_choices(
+    session: DbSession, for_user: User | None = None, keep: int | None = None
+) -> list[tuple[int, str]]:
+    """(id, name) of the teams in use whose cards `for_user` may file and move (every team
+    when no one is named), by name; `keep` stays in the list (a card's current team)."""
+    query = select(Team.id, Team.name).order_by(Team.name)
+    in_use = Team.archived_at.is_(None)
+    query = query.where(in_use | (Team.id == keep)) if keep is not None else query.where(in_use)
+    rows = session.execute(query)
+    return [
+        (team_id, name)
+        for team_id, name in rows
+        if team_id == keep or for_user is None or works_on_team(for_user, team_id)
+    ]
 
 
-def area_choices(session: DbSession) -> list[tuple[int, str]]:
-    """(id, name) of every area, by name."""
-    rows = session.execute(select(Area.id, Area.name).order_by(Area.name))
+def area_choices(session: DbSession, keep: int | None = None) -> list[tuple[int, str]]:
+    """(id, name) of every area in use, by name; `keep` stays in the list (a card's area)."""
+    in_use = Area.archived_at.is_(None)
+    query = select(Area.id, Area.name).order_by(Area.name)
+    query = query.where(in_use | (Area.id == keep)) if keep is not None else query.where(in_use)
+    rows = session.execute(query)
     return [(area_id, name) for area_id, name in rows]
 
 
@@ -485,11 +499,14 @@ def file_idea(
 ) -> Improvement | None:
     """A new card in its team's Ideas column, linked to the report it came from (if any).
 
-    None when the team does not exist (any more).
+    None when the team does not exist (any more); NotYourTeam when `created_by` does not
+    work on that team (services/scope.py).
     """
     team = session.get(Team, team_id)
     if team is None:
         return None
+    if created_by is not None:
+        require_team(created_by, team.id)
     observation = observation_or_none(session, observation_id)
     return create_improvement(
         session,

@@ -38,6 +38,7 @@ from kaizen.services.idempotency import (
     stored_result,
     valid_key,
 )
+from kaizen.services.scope import works_on_team
 
 REASON_MAX_LENGTH = 500
 
@@ -114,6 +115,13 @@ class InvalidMove(MoveRefused):
     """The request itself makes no sense (a reason far too long, a negative position)."""
 
 
+class OtherTeamsCard(MoveRefused):
+    """The card belongs to a team the mover does not work on (services/scope.py)."""
+
+    def __init__(self) -> None:
+        super().__init__("This card belongs to another team: you can read it, not move it.")
+
+
 class MoveKeyReused(MoveRefused):
     """The move's key was already used for a different move: nothing was written."""
 
@@ -181,7 +189,9 @@ def move_card(
 
     Raises a MoveRefused subclass, after rolling back so nothing is written, when the
     version is stale, a hard WIP limit refuses, a soft one needs a reason, or Done needs
-    an outcome. Call it with a session that holds no other pending work.
+    an outcome, or the card belongs to a team `by_user` does not work on (None: a move
+    made by the system itself, such as the demo loader). Call it with a session that holds
+    no other pending work.
 
     With a `key` (made by the client for this one move), a retry of a move that was
     stored answers with the first result and writes nothing (services/idempotency.py).
@@ -204,6 +214,8 @@ def move_card(
         team_id = session.scalar(select(Improvement.team_id).where(Improvement.id == card_id))
         if team_id is None:
             raise CardNotFound(card_id)
+        if by_user is not None and not works_on_team(by_user, team_id):
+            raise OtherTeamsCard()
         _lock_team(session, team_id)
         first = _first_result(session, key, asked)
         if first is not None:

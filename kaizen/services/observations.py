@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -39,6 +39,7 @@ from kaizen.services.idempotency import (
 from kaizen.services.improvements import create_improvement
 from kaizen.services.months import Month
 from kaizen.services.photos import PhotoError, ProcessedPhoto, process_photo
+from kaizen.services.scope import NotYourTeam, require_team, works_on_record
 
 MAX_MINUTES_LOST = 7 * 24 * 60  # a week: anything longer is a typing slip
 MAX_DESCRIPTION = 2000
@@ -70,13 +71,16 @@ class AreaChoice:
     team: str | None
 
 
-def area_choices(session: DbSession) -> list[AreaChoice]:
-    """Every area, grouped by team then by name, for the entry form's picker."""
-    rows = session.execute(
+def area_choices(session: DbSession, *, include_archived: bool = False) -> list[AreaChoice]:
+    """Every area in use (or ever, to filter history), by team then name, for pickers."""
+    query = (
         select(Area.id, Area.slug, Area.name, Team.name)
         .outerjoin(Team, Area.team_id == Team.id)
         .order_by(Team.name.is_(None), Team.name, Area.name)
-    ).all()
+    )
+    if not include_archived:
+        query = query.where(Area.archived_at.is_(None))
+    rows = session.execute(query).all()
     return [AreaChoice(id=r[0], slug=r[1], name=r[2], team=r[3]) for r in rows]
 
 
@@ -196,6 +200,8 @@ def _input_errors(
         errors["area"] = "Choose the area where you saw it."
     elif area is None:
         errors["area"] = "We do not know that area. Please choose one from the list."
+    elif area.archived_at is not None:
+        errors["area"] = "That area is no longer in use. Please choose one from the list."
     text = (data.description or "").strip()
     if not text:
         errors["description"] = NO_DESCRIPTION
@@ -219,10 +225,12 @@ def submit_observation(
     reporter: User | None,
     now: datetime | None = None,
     key: str | None = None,
+    fixed_area: Area | None = None,
 ) -> Submitted:
     """Check a submitted report field by field and save it (committed) when all is well.
 
     A signed-out tablet always reports anonymously; a photo is checked and cleaned here too.
+    A kiosk's report (`fixed_area`) goes to its own area, whatever was posted, with no name.
     With a `key` (the form's, the offline queue's or the API's), a report already stored
     under that key is answered again and nothing new is stored (services/idempotency.py).
     """
@@ -230,6 +238,9 @@ def submit_observation(
         key = valid_key(key)
     except InvalidKey as error:
         return Submitted(None, {"form_key": str(error)})
+    if fixed_area is not None:
+        data = replace(data, area=fixed_area.slug, anonymous=True)
+        reporter = None
     asked = _fingerprint(data)
     errors, area, minutes = _input_errors(session, data)
     photo = None
@@ -468,21 +479,30 @@ def get_observation(session: DbSession, observation_id: int) -> Observation | No
     return session.get(Observation, observation_id)
 
 
-def link_to_improvement(session: DbSession, observation: Observation, improvement_id: int) -> None:
-    """Link the report to an existing card (linking twice is harmless)."""
+def link_to_improvement(
+    session: DbSession, observation: Observation, improvement_id: int, by_user: User | None = None
+) -> None:
+    """Link the report to a card (twice is harmless); NotYourTeam: not `by_user`'s team."""
     card = session.get(Improvement, improvement_id)
     if card is None:
         raise ObservationError("That improvement card no longer exists.")
+    if by_user is not None:
+        require_team(by_user, card.team_id)
     if card not in observation.improvements:
         observation.improvements.append(card)
     session.commit()
 
 
-def link_to_root_cause(session: DbSession, observation: Observation, root_cause_id: int) -> None:
-    """Link the report to a five-whys record (linking twice is harmless)."""
+def link_to_root_cause(
+    session: DbSession, observation: Observation, root_cause_id: int, by_user: User | None = None
+) -> None:
+    """Link the report to a five-whys record (twice is harmless); NotYourTeam when `by_user`
+    may not work on it (it belongs to other teams' cards)."""
     record = session.get(RootCause, root_cause_id)
     if record is None:
         raise ObservationError("That five-whys record no longer exists.")
+    if by_user and not works_on_record(by_user, [c.team_id for c in record.improvements]):
+        raise NotYourTeam()
     if record not in observation.root_causes:
         observation.root_causes.append(record)
     session.commit()
@@ -502,10 +522,13 @@ def title_from_description(description: str, limit: int = TITLE_LENGTH) -> str:
 def improvement_from_observation(
     session: DbSession, observation: Observation, *, created_by: User | None
 ) -> Improvement:
-    """A new Ideas card pre-filled from the report, for the area's team (or the first team)."""
+    """A new Ideas card from the report, for the area's team (or the first team); NotYourTeam
+    when `created_by` does not work on that team (services/scope.py)."""
     team = observation.area.team or session.scalar(select(Team).order_by(Team.name).limit(1))
     if team is None:
         raise ObservationError("There is no team yet to own the card. Ask a lead to add one.")
+    if created_by is not None:
+        require_team(created_by, team.id)
     return create_improvement(
         session,
         title=title_from_description(observation.description),
@@ -556,6 +579,7 @@ class EntryPage:
     areas: list[AreaChoice]
     signed_in: bool
     anonymous: bool
+    fixed: bool = False  # a kiosk: its area is fixed on the server, nothing to choose
 
 
 def entry_page(session: DbSession, slug: str | None, person: User | None) -> EntryPage:

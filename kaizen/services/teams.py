@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
-from kaizen.models import BoardColumn, ColumnLimit, Team, WipMode
+from kaizen.models import Area, BoardColumn, ColumnLimit, KioskDevice, Team, User, WipMode, utcnow
 from kaizen.services import DbSession
+from kaizen.services.scope import manages_team
 
 # Done is finished work: it never has a WIP limit.
 LIMITABLE_COLUMNS = (BoardColumn.IDEAS, BoardColumn.PLAN, BoardColumn.DO, BoardColumn.CHECK)
@@ -42,12 +45,12 @@ class LimitSetting:
 
 
 def list_teams(session: DbSession) -> list[Team]:
-    """Every team by name, with its areas and column limits loaded."""
+    """Every team, in use first, by name, with its areas and column limits loaded."""
     return list(
         session.scalars(
             select(Team)
             .options(selectinload(Team.areas), selectinload(Team.column_limits))
-            .order_by(Team.name)
+            .order_by(Team.archived_at.is_not(None), Team.name)
         )
     )
 
@@ -107,4 +110,146 @@ def save_team_settings(
             limit.wip_limit = wip_limit
             limit.mode = mode
     team.cycle_start_column = cycle_start_column
+    session.commit()
+
+
+# -- teams and areas: create, rename, archive (admins; leads for their own team's areas) --
+
+NAME_MAX_LENGTH = 120
+SLUG_MAX_LENGTH = 60
+AREA_KINDS = ("workstation", "line", "cell")
+
+
+class PlaceError(ValueError):
+    """A team or area that cannot be saved; `errors` maps field names to messages."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+
+
+def slugify(name: str) -> str:
+    """The address form of a name: 'Press Line 2' -> 'press-line-2'."""
+    slug = re.sub(r"[^a-z0-9]+", "-", unicodedata.normalize("NFKD", name).lower())
+    slug = slug.encode("ascii", "ignore").decode().strip("-")
+    return slug[:SLUG_MAX_LENGTH].strip("-") or "place"
+
+
+def _free_slug(session: DbSession, model: type[Team] | type[Area], name: str) -> str:
+    """A slug for `name` that no row of `model` has yet (printed QR codes keep old ones)."""
+    base = slugify(name)
+    taken = set(session.scalars(select(model.slug).where(model.slug.startswith(base))))
+    slug, n = base, 2
+    while slug in taken:
+        suffix = f"-{n}"
+        slug = base[: SLUG_MAX_LENGTH - len(suffix)] + suffix
+        n += 1
+    return slug
+
+
+def _clean_name(name: str) -> str:
+    """A name as typed, spaces tidied; a PlaceError when blank or too long."""
+    cleaned = " ".join((name or "").split())
+    if not cleaned:
+        raise PlaceError({"name": "A name is needed."})
+    if len(cleaned) > NAME_MAX_LENGTH:
+        raise PlaceError({"name": f"Please keep the name under {NAME_MAX_LENGTH} characters."})
+    return cleaned
+
+
+def _team_name_taken(session: DbSession, name: str, except_id: int | None = None) -> bool:
+    query = select(Team.id).where(func.lower(Team.name) == name.lower())
+    if except_id is not None:
+        query = query.where(Team.id != except_id)
+    return session.scalar(query) is not None
+
+
+def create_team(session: DbSession, name: str) -> Team:
+    """A new team with a slug made from its name (admins only, checked by the caller)."""
+    name = _clean_name(name)
+    if _team_name_taken(session, name):
+        raise PlaceError({"name": f"There is already a team called {name}."})
+    team = Team(name=name, slug=_free_slug(session, Team, name))
+    session.add(team)
+    session.commit()
+    return team
+
+
+def rename_team(session: DbSession, team: Team, name: str) -> None:
+    """Give a team a new name; its slug (board addresses, bookmarks) stays."""
+    name = _clean_name(name)
+    if _team_name_taken(session, name, except_id=team.id):
+        raise PlaceError({"name": f"There is already a team called {name}."})
+    team.name = name
+    session.commit()
+
+
+def set_team_archived(session: DbSession, team: Team, archived: bool) -> None:
+    """Archive a team (it leaves menus, the plant board and entry forms; its cards and history
+    stay, and its own board address still answers) or bring it back."""
+    team.archived_at = utcnow() if archived else None
+    session.commit()
+
+
+def list_areas(session: DbSession) -> list[Area]:
+    """Every area, in use first, by name, with its team loaded."""
+    return list(
+        session.scalars(
+            select(Area)
+            .options(selectinload(Area.team))
+            .order_by(Area.archived_at.is_not(None), Area.name)
+        )
+    )
+
+
+def area_by_slug(session: DbSession, slug: str) -> Area | None:
+    """The area with this slug, its team loaded, or None."""
+    return session.scalar(select(Area).where(Area.slug == slug).options(selectinload(Area.team)))
+
+
+def _check_area(name: str, kind: str, team_id: int | None, by_user: User) -> str:
+    """The cleaned name; a PlaceError for a bad kind or a team this person does not manage."""
+    name = _clean_name(name)
+    errors: dict[str, str] = {}
+    if kind not in AREA_KINDS:
+        errors["kind"] = "Choose workstation, line or cell."
+    if not manages_team(by_user, team_id):
+        errors["team_id"] = "You can add and change areas of your own team only."
+    if errors:
+        raise PlaceError(errors)
+    return name
+
+
+def create_area(
+    session: DbSession, *, name: str, kind: str, team_id: int | None, by_user: User
+) -> Area:
+    """A new area of a team this person manages, with a slug for its QR code."""
+    name = _check_area(name, kind, team_id, by_user)
+    area = Area(name=name, kind=kind, team_id=team_id, slug=_free_slug(session, Area, name))
+    session.add(area)
+    session.commit()
+    return area
+
+
+def update_area(
+    session: DbSession, area: Area, *, name: str, kind: str, team_id: int | None, by_user: User
+) -> None:
+    """Rename an area or move it to another team (both teams managed by this person); its
+    slug, and so its printed QR code, stays."""
+    name = _check_area(name, kind, team_id, by_user)
+    area.name, area.kind, area.team_id = name, kind, team_id
+    session.commit()
+
+
+def set_area_archived(session: DbSession, area: Area, archived: bool) -> None:
+    """Archive an area (it leaves the entry form and menus, its kiosks are revoked, its
+    reports stay) or bring it back."""
+    now = utcnow()
+    area.archived_at = now if archived else None
+    if archived:
+        session.execute(
+            update(KioskDevice)
+            .where(KioskDevice.area_id == area.id, KioskDevice.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
     session.commit()

@@ -1,14 +1,14 @@
-"""The team settings form: a WIP limit and mode per column, and the cycle start column."""
+"""Team forms: WIP limits and cycle start per team; names of teams and areas."""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import Field, RadioField, SelectField
-from wtforms.validators import NumberRange, Optional
+from wtforms import Field, RadioField, SelectField, StringField
+from wtforms.validators import InputRequired, NumberRange, Optional
 
-from kaizen.improvements.forms import WholeNumberField
+from kaizen.improvements.forms import WholeNumberField, optional_int
 from kaizen.models import BoardColumn, WipMode
-from kaizen.services.teams import CYCLE_START_COLUMNS, LIMITABLE_COLUMNS
+from kaizen.services.teams import AREA_KINDS, CYCLE_START_COLUMNS, LIMITABLE_COLUMNS
 
 AT_LEAST_ONE = NumberRange(min=1, message="Use 1 or more, or leave it blank for no limit.")
 MODE_CHOICES = [
@@ -59,3 +59,17 @@ class TeamSettingsForm(FlaskForm):
             column: (limit.data, WipMode(mode.data or WipMode.SOFT.value))
             for column, limit, mode in self.rows()
         }
+
+
+class TeamForm(FlaskForm):
+    """A team's name (its slug is made once, from the first name)."""
+
+    name = StringField("Team name", validators=[InputRequired(message="A name is needed.")])
+
+
+class AreaForm(FlaskForm):
+    """An area's name, kind and team."""
+
+    name = StringField("Area name", validators=[InputRequired(message="A name is needed.")])
+    kind = SelectField("Kind", choices=[(kind, kind.capitalize()) for kind in AREA_KINDS])
+    team_id = SelectField("Team", coerce=optional_int)

@@ -318,6 +318,7 @@ def test_a_plant_board_lane_below_the_first_is_fetched_when_scrolled_to_and_move
     board = stand_up(session)
     weld = make_team(session, name="Weld shop", slug="weld-shop")
     card = make_improvement(session, team=weld, board_column=PLAN, title="Spatter shields")
+    board.member.plant_wide = True  # moves cards of the other team's lane (team scope)
     session.commit()
     sign_in(board.member, page=page)
 

@@ -1,0 +1,37 @@
+"""Forms for binding a kiosk and making a TV display link."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField
+from wtforms.validators import InputRequired, Length
+
+from kaizen.services.devices import NAME_MAX_LENGTH
+
+
+class KioskForm(FlaskForm):
+    """Which area this tablet stands in, and a name to tell tablets apart."""
+
+    area_id = SelectField(
+        "Area this tablet stands in",
+        coerce=int,
+        validators=[InputRequired(message="Choose the area this tablet stands in.")],
+    )
+    name = StringField(
+        "Name of this tablet (optional)",
+        validators=[Length(max=NAME_MAX_LENGTH)],
+    )
+
+
+class DisplayLinkForm(FlaskForm):
+    """Which team's board the screen shows, and a name for the screen."""
+
+    team_id = SelectField(
+        "Team board to show",
+        coerce=int,
+        validators=[InputRequired(message="Choose the team whose board the screen shows.")],
+    )
+    name = StringField(
+        "Name of the screen (optional)",
+        validators=[Length(max=NAME_MAX_LENGTH)],
+    )
