@@ -17,6 +17,7 @@ from kaizen.config import instance_path_setting, settings_from_environment
 from kaizen.extensions import csrf, db, htmx, login, migrate
 from kaizen.faults import KaizenFlask, engine_options
 from kaizen.faults import install as install_fault_handling
+from kaizen.input import install as install_input_guards
 
 
 def resource_dir(name: str) -> Path:
@@ -56,6 +57,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"], app.config.get("SQLALCHEMY_ENGINE_OPTIONS")
     )
 
+    install_input_guards(app)
     db.init_app(app)
     install_fault_handling(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))

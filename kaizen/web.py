@@ -18,6 +18,7 @@ from werkzeug.exceptions import HTTPException
 
 from kaizen import faults
 from kaizen.extensions import htmx, login
+from kaizen.input import without_control_characters
 
 
 def is_partial_request() -> bool:
@@ -107,7 +108,7 @@ def typed_form() -> TypedForm | None:
         return None
     try:
         fields = [
-            (k, v)
+            (without_control_characters(k), without_control_characters(v))
             for k, v in request.form.items(multi=True)
             # A password is never written into a page: the person types it again.
             if k != "csrf_token" and "password" not in k
@@ -141,7 +142,7 @@ def _no_account_loading() -> Iterator[None]:
             g._login_user = kept
 
 
-def _error_page(status: int, title: str, message: str) -> Response:
+def _error_page(status: int, title: str, message: str, *, keep_typed: bool = False) -> Response:
     """A calm error page (or fragment for htmx) that never shows a traceback.
 
     It rolls the session back first and asks the database nothing, so it renders even when
@@ -158,7 +159,7 @@ def _error_page(status: int, title: str, message: str) -> Response:
             message=message,
             status_code=status,
             account=account,
-            typed=typed_form() if status >= 500 else None,
+            typed=typed_form() if status >= 500 or keep_typed else None,
         )
     if status == 503:
         response.headers["Retry-After"] = "5"
@@ -238,7 +239,12 @@ def register_web_helpers(app: Flask) -> None:
     def http_error(error: HTTPException) -> Response:
         status = error.code or 500
         title, message = ERROR_TEXT.get(status, (error.name, error.description or ""))
-        return _error_page(status, title, message)
+        # An error raised with words of its own (abort(400, "...")) says them instead; what
+        # the person typed is offered back, as after a failure on our side.
+        own_words = bool(error.description) and error.description != type(error).description
+        return _error_page(
+            status, title, error.description if own_words else message, keep_typed=own_words
+        )
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception) -> Response:

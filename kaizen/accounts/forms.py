@@ -1,11 +1,12 @@
 """Sign-in form."""
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from kaizen.input import KaizenForm
 
-class SignInForm(FlaskForm):
+
+class SignInForm(KaizenForm):
     """Username and password; 'keep me signed in' for a personal tablet."""
 
     username = StringField("Username", validators=[DataRequired(), Length(max=80)])

@@ -145,6 +145,12 @@ def observe() -> Response:
     if current_app.config["WTF_CSRF_ENABLED"]:
         csrf.protect()
     form = ObservationForm()
+    if not form.validate():
+        # Control characters or text over its limit (kaizen/input.py): refused beside the
+        # field, with everything typed kept.
+        form.form_key.data = _form_key(form.form_key.data)
+        again = bool(form.photo.data) and not is_partial_request()
+        return _render_entry(form, page, photo_again=again, status=422)
     key = form.form_key.data if _valid_form_key(form.form_key.data) else None
     result = submit_observation(db.session, form.submitted(_upload(form)), _person(), key=key)
     if result.observation is not None:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import Field, RadioField, SelectField
 from wtforms.validators import NumberRange, Optional
 
 from kaizen.improvements.forms import WholeNumberField
+from kaizen.input import KaizenForm
 from kaizen.models import BoardColumn, WipMode
 from kaizen.services.teams import CYCLE_START_COLUMNS, LIMITABLE_COLUMNS
 
@@ -27,7 +27,7 @@ def _mode(column: BoardColumn) -> RadioField:
     )
 
 
-class TeamSettingsForm(FlaskForm):
+class TeamSettingsForm(KaizenForm):
     """WIP limits for Ideas, Plan, Do and Check (Done never has one) and the cycle start."""
 
     ideas_limit = _limit(BoardColumn.IDEAS)
