@@ -22,7 +22,6 @@ from flask import Flask, Request, abort, request
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import IntegerConverter, Map
-
 from wtforms import (
     DecimalField,
     Field,
@@ -128,7 +127,12 @@ class BoundedArgs(ImmutableMultiDict[str, str]):
     """Query-string and form values: `get(..., type=int)` gives the default for a number no
     id column can hold, instead of a database error."""
 
-    def get(self, key: str, default: Any = None, type: Any = None) -> Any:
+    def get(  # type: ignore[override]
+        self,
+        key: str,
+        default: Any = None,
+        type: Any = None,
+    ) -> Any:
         """As MultiDict.get, but an int outside the 32-bit range counts as not a number."""
         value = super().get(key, default, type)
         if type is int and isinstance(value, int) and value is not default:

@@ -241,10 +241,8 @@ def register_web_helpers(app: Flask) -> None:
         title, message = ERROR_TEXT.get(status, (error.name, error.description or ""))
         # An error raised with words of its own (abort(400, "...")) says them instead; what
         # the person typed is offered back, as after a failure on our side.
-        own_words = bool(error.description) and error.description != type(error).description
-        return _error_page(
-            status, title, error.description if own_words else message, keep_typed=own_words
-        )
+        own = error.description if error.description != type(error).description else None
+        return _error_page(status, title, own or message, keep_typed=own is not None)
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception) -> Response:
