@@ -11,6 +11,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from kaizen.config import instance_path_setting, settings_from_environment
@@ -91,7 +92,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_commands(app)
 
     if app.config.get("AUTO_MIGRATE"):
-        apply_migrations(app)
+        try:
+            apply_migrations(app)
+        except OperationalError:
+            # A database that cannot be reached must not stop the app from starting: it
+            # answers /healthz with 503 until the database is back (then `kaizen db
+            # upgrade` applies what is pending).
+            app.logger.warning("Database unreachable: pending migrations not applied")
     return app
 
 
