@@ -49,7 +49,7 @@ from kaizen.services.observations import (
 )
 from kaizen.services.photos import MAX_PHOTO_BYTES
 from kaizen.services.qr import AreaCode, observe_url, qr_svg
-from kaizen.web import is_partial_request, render_page_or_fragment
+from kaizen.web import is_partial_request, on_outage, render_page_or_fragment
 
 bp = Blueprint("observations", __name__)
 
@@ -103,6 +103,7 @@ def _render_entry(
     unknown_area: bool = False,
     thanked: bool = False,
     photo_again: bool = False,
+    unavailable: bool = False,
     status: int = 200,
 ) -> Response:
     """The entry page, or just its form for an htmx submit; no query (see EntryPage)."""
@@ -119,6 +120,7 @@ def _render_entry(
         signed_in=page.signed_in,
         thanked=thanked,
         photo_again=photo_again,
+        unavailable=unavailable,
         photo_id=f"photo-{form.form_key.data}",
         post_url=_post_url(page),
         max_photo_bytes=MAX_PHOTO_BYTES,
@@ -152,6 +154,9 @@ def observe() -> Response:
         again = bool(form.photo.data) and not is_partial_request()
         return _render_entry(form, page, photo_again=again, status=422)
     key = form.form_key.data if _valid_form_key(form.form_key.data) else None
+    # The database away: the form again, everything typed and the same key (sending it again
+    # cannot store the report twice), rather than an error page.
+    on_outage(lambda: _render_entry(form, page, unavailable=True, status=503))
     result = submit_observation(db.session, form.submitted(_upload(form)), _person(), key=key)
     if result.observation is not None:
         if is_partial_request():
