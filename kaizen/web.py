@@ -226,7 +226,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 # A chart opened on its own is an SVG document whose drawing (from matplotlib) styles itself
 # inline; it runs no script and loads nothing.
-SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
+SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
