@@ -85,7 +85,7 @@ def test_the_main_pages_raise_no_csp_violation(
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
     settle(page)
     # The home page's bars are drawn (SVG rectangles coloured by class, not style).
-    bar = page.locator(".waste-bar:not([width=\"0.0%\"])").first
+    bar = page.locator('.waste-bar:not([width="0.0%"])').first
     expect(bar).to_be_visible()
     assert bar.evaluate("el => getComputedStyle(el).fill") != "rgb(0, 0, 0)"
     screenshot("csp-home-tablet")
@@ -104,6 +104,10 @@ def test_the_main_pages_raise_no_csp_violation(
 
     page.goto(f"{live_server}/board/{team.slug}")
     moved = page.locator(f"#card-{card.id}")
+    # A card's top row takes its waste's colour (a class and wastes.css, not a <style>).
+    if card.waste is not None:
+        top = moved.evaluate("el => getComputedStyle(el).getPropertyValue('--waste-colour').trim()")
+        assert top.lower() == card.waste.info.colour.lower()
     moved.get_by_role("button", name="Move to Do").click()
     expect(page.locator(f"#card-{card.id}")).to_be_visible()
     settle(page)
