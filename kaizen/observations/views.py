@@ -148,11 +148,7 @@ def observe() -> Response:
         csrf.protect()
     form = ObservationForm()
     if not form.validate():
-        # Control characters or text over its limit (kaizen/input.py): refused beside the
-        # field, with everything typed kept.
-        form.form_key.data = _form_key(form.form_key.data)
-        again = bool(form.photo.data) and not is_partial_request()
-        return _render_entry(form, page, photo_again=again, status=422)
+        return _refused(form, page)
     key = form.form_key.data if _valid_form_key(form.form_key.data) else None
     # The database away: the form again, everything typed and the same key (sending it again
     # cannot store the report twice), rather than an error page.
@@ -169,6 +165,14 @@ def observe() -> Response:
     kept = not {"photo", "form_key"} & result.errors.keys()
     form.form_key.data = _form_key(form.form_key.data if kept else None)
     again = result.photo_accepted and not is_partial_request()
+    return _render_entry(form, page, photo_again=again, status=422)
+
+
+def _refused(form: ObservationForm, page: EntryPage) -> Response:
+    """Control characters or text over its limit (kaizen/input.py): refused beside the
+    field, with everything typed kept."""
+    form.form_key.data = _form_key(form.form_key.data)
+    again = bool(form.photo.data) and not is_partial_request()
     return _render_entry(form, page, photo_again=again, status=422)
 
 
