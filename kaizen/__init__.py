@@ -11,12 +11,14 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from kaizen.config import instance_path_setting, settings_from_environment
 from kaizen.extensions import csrf, db, htmx, login, migrate
 from kaizen.faults import KaizenFlask, engine_options
 from kaizen.faults import install as install_fault_handling
+from kaizen.input import install as install_input_guards
 
 
 def resource_dir(name: str) -> Path:
@@ -56,6 +58,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"], app.config.get("SQLALCHEMY_ENGINE_OPTIONS")
     )
 
+    install_input_guards(app)
     db.init_app(app)
     install_fault_handling(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
@@ -97,7 +100,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_commands(app)
 
     if app.config.get("AUTO_MIGRATE"):
-        apply_migrations(app)
+        try:
+            apply_migrations(app)
+        except OperationalError:
+            # A database that cannot be reached must not stop the app from starting: it
+            # answers /healthz with 503 until the database is back (then `kaizen db
+            # upgrade` applies what is pending).
+            app.logger.warning("Database unreachable: pending migrations not applied")
     return app
 
 

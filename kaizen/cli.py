@@ -14,6 +14,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from kaizen.extensions import db
 from kaizen.models import Area, Role, Team, User
@@ -234,6 +235,7 @@ def _find_by_slug(model: Any, slug: str | None) -> Any:
 def serve_command(host: str, port: int | None, workers: int, threads: int) -> None:
     """Serve Kaizen with gunicorn (migrations are applied once, before the workers start)."""
     from gunicorn.app.base import BaseApplication
+    from gunicorn.http import wsgi as gunicorn_wsgi
 
     port = port or current_app.config.get("PORT") or int(os.environ.get("PORT", "8000"))
     _print_welcome(host, port)
@@ -254,14 +256,25 @@ def serve_command(host: str, port: int | None, workers: int, threads: int) -> No
             # workers started; the workers need not each ask Alembic again.
             return create_app({"AUTO_MIGRATE": False})
 
+    # gunicorn names itself in a Server header of every answer, and has no setting to stop
+    # it: it takes the name from this module value, read for each answer.
+    gunicorn_wsgi.SERVER = "Kaizen"
     KaizenServer().run()
 
 
 def _print_welcome(host: str, port: int) -> None:
     shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     click.echo(f"\n  Kaizen is running at http://{shown_host}:{port}\n")
-    admin = db.session.scalar(select(User).where(User.username == DEMO_ADMIN))
     from kaizen.demo import DEMO_PASSWORD
 
+    # The server starts whether or not the database answers: /healthz says 503 until it
+    # does (a load balancer then sends no one here), and 200 once it is back.
+    try:
+        admin = db.session.scalar(select(User).where(User.username == DEMO_ADMIN))
+    except SQLAlchemyError as error:
+        db.session.rollback()
+        click.echo(f"  The database is not answering yet ({type(error).__name__}).")
+        click.echo("  Kaizen answers /healthz with 503 until it does, then 200.\n")
+        return
     if admin is not None and admin.check_password(DEMO_PASSWORD):
         click.echo(f"  Demo sign-in: {DEMO_ADMIN} / {DEMO_PASSWORD}\n")

@@ -6,7 +6,7 @@ page already holds. Every answer that depends on HX-Request says so with `Vary`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -16,10 +16,12 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import inspect
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response as BaseResponse
 
 from kaizen import faults
 from kaizen.devices.mode import current_kiosk
 from kaizen.extensions import htmx, login
+from kaizen.input import without_control_characters
 from kaizen.models import Role
 
 
@@ -110,7 +112,7 @@ def typed_form() -> TypedForm | None:
         return None
     try:
         fields = [
-            (k, v)
+            (without_control_characters(k), without_control_characters(v))
             for k, v in request.form.items(multi=True)
             # A password is never written into a page: the person types it again.
             if k != "csrf_token" and "password" not in k
@@ -144,7 +146,26 @@ def _no_account_loading() -> Iterator[None]:
             g._login_user = kept
 
 
-def _error_page(status: int, title: str, message: str) -> Response:
+def on_outage(render: Callable[[], BaseResponse]) -> None:
+    """Let this request answer a database outage with its own page (a form drawn again with
+    everything typed, status 503) instead of the error page. The page must ask no query."""
+    g.outage_page = render
+
+
+def _outage_page() -> BaseResponse | None:
+    """The page a plain form post set with `on_outage`, drawn without the database; None for
+    htmx (its form stays as it is, with the error message) or when none was set."""
+    render = g.pop("outage_page", None)
+    if render is None or is_partial_request():
+        return None
+    faults.roll_back_quietly()
+    with _no_account_loading():
+        response = render()
+    response.headers["Retry-After"] = "5"
+    return response
+
+
+def _error_page(status: int, title: str, message: str, *, keep_typed: bool = False) -> Response:
     """A calm error page (or fragment for htmx) that never shows a traceback.
 
     It rolls the session back first and asks the database nothing, so it renders even when
@@ -161,7 +182,7 @@ def _error_page(status: int, title: str, message: str) -> Response:
             message=message,
             status_code=status,
             account=account,
-            typed=typed_form() if status >= 500 else None,
+            typed=typed_form() if status >= 500 or keep_typed else None,
         )
     if status == 503:
         response.headers["Retry-After"] = "5"
@@ -173,7 +194,11 @@ ERROR_TEXT = {
     403: ("Not for this account", "Your account cannot do this. Ask a lead or an admin."),
     404: ("Page not found", "This address does not lead anywhere. Check the link or QR code."),
     405: ("Not allowed", "That action is not available here."),
-    413: ("Too large", "That upload is too large. Photos can be at most 10 MB."),
+    413: (
+        "Too large",
+        "That upload is too large: photos can be at most 10 MB. Nothing was saved. "
+        "Choose a smaller photo, or none, and send it again.",
+    ),
     500: (
         "Something went wrong on our side",
         "Nothing you typed is your fault. Please try again in a moment.",
@@ -182,6 +207,39 @@ ERROR_TEXT = {
         "The database is not answering",
         "Kaizen cannot reach its database for a moment, most likely a restart. "
         "Please try again in a few seconds.",
+    ),
+}
+
+
+# Scripts, styles, images and requests from this site only, and nothing inline: an injected
+# <script>, style attribute or onclick does nothing. Pages are never framed.
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data: blob:",  # blob: the photo's preview before it is sent
+        "connect-src 'self'",
+        "font-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    )
+)
+# A chart opened on its own is an SVG document whose drawing (from matplotlib) styles itself
+# inline; it runs no script and loads nothing.
+SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    # Nothing here uses these; a page injected into the site cannot ask for them either. (A
+    # photo is taken through the file input, which needs no camera permission.)
+    "Permissions-Policy": (
+        "camera=(), microphone=(), geolocation=(), payment=(), usb=(), "
+        "accelerometer=(), gyroscope=(), magnetometer=()"
     ),
 }
 
@@ -249,19 +307,24 @@ def register_web_helpers(app: Flask) -> None:
     def http_error(error: HTTPException) -> Response:
         status = error.code or 500
         title, message = ERROR_TEXT.get(status, (error.name, error.description or ""))
-        return _error_page(status, title, message)
+        # An error raised with words of its own (abort(400, "...")) says them instead; what
+        # the person typed is offered back, as after a failure on our side.
+        own = error.description if error.description != type(error).description else None
+        return _error_page(status, title, own or message, keep_typed=own is not None)
 
     @app.errorhandler(Exception)
-    def unexpected_error(error: Exception) -> Response:
+    def unexpected_error(error: Exception) -> BaseResponse:
         if isinstance(error, HTTPException):
             return http_error(error)
         app.logger.exception("Unhandled error on %s", request.path)
         status = 503 if faults.database_unavailable(error) else 500
-        return _error_page(status, *ERROR_TEXT[status])
+        outage_page = _outage_page() if status == 503 else None
+        return outage_page or _error_page(status, *ERROR_TEXT[status])
 
     @app.after_request
     def security_headers(response: Response) -> Response:
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        policy = SVG_POLICY if response.mimetype == "image/svg+xml" else CONTENT_SECURITY_POLICY
+        response.headers.setdefault("Content-Security-Policy", policy)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
         return response

@@ -422,9 +422,10 @@ def test_a_card_shows_what_a_stand_up_needs(session: Session, client: FlaskClien
         "1 observation",
     ]:
         assert text in html
-    # The waste colour: a class on the card, its colour set once for the page.
+    # The waste colour: a class on the card, its colour in the waste stylesheet (no inline
+    # style: the Content-Security-Policy refuses it).
     assert "w-waiting" in html
-    assert f".w-waiting{{--waste-colour:{Waste.WAITING.info.colour}}}" in page
+    assert "/static/css/wastes.css" in page
 
 
 def test_an_aging_card_warns_on_the_board(session: Session, client: FlaskClient) -> None:

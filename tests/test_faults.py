@@ -414,7 +414,7 @@ def test_the_error_page_renders_for_a_signed_in_person_when_the_database_is_gone
 
 
 @pytest.mark.usefixtures("press_3")
-def test_a_plain_form_that_fails_keeps_what_was_typed_ready_to_send_again(
+def test_a_report_sent_during_an_outage_comes_back_in_its_form_ready_to_send_again(
     client: FlaskClient, session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     real_submit = kaizen.observations.views.submit_observation
@@ -431,13 +431,17 @@ def test_a_plain_form_that_fails_keeps_what_was_typed_ready_to_send_again(
 
     html = response.get_data(as_text=True)
     assert response.status_code == 503
-    assert typed in html
+    assert response.headers["Retry-After"] == "5"
+    # The entry form itself, not an error page: the text in its box, the waste still chosen.
+    assert 'id="observe-form"' in html
+    assert "this report is not saved yet" in html
+    assert f"{typed}</textarea>" in html
+    assert re.search(r'value="waiting"\s+checked', html)
     assert 'action="/observe?area=press-3"' in html
-    assert f'name="form_key" value="{KEY}"' in html
-    # Sent again from that page (same key): answered as saved, and still stored once.
+    assert re.search(rf'name="form_key"[^>]*value="{KEY}"', html)
+    # Sent again from that form (same key): answered as saved, and still stored once.
     monkeypatch.setattr(kaizen.observations.views, "submit_observation", real_submit)
-    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', html))
-    assert client.post("/observe?area=press-3", data=fields).status_code == 303
+    assert client.post("/observe?area=press-3", data=report(description=typed)).status_code == 303
     assert stored_reports(session) == 1
 
 

@@ -1,13 +1,13 @@
 """Sign-in and own-password forms."""
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from kaizen.input import KaizenForm
 from kaizen.services.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
 
-class SignInForm(FlaskForm):
+class SignInForm(KaizenForm):
     """Username and password; 'keep me signed in' for a personal tablet."""
 
     username = StringField("Username", validators=[DataRequired(), Length(max=80)])
@@ -15,7 +15,7 @@ class SignInForm(FlaskForm):
     remember = BooleanField("Keep me signed in on this device")
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(KaizenForm):
     """A person's own password: the current one, then the new one twice."""
 
     current_password = PasswordField("Current password", validators=[DataRequired()])

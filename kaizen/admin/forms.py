@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, PasswordField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
+from kaizen.input import KaizenForm
 from kaizen.models import TokenScope
 from kaizen.services.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, PERSON_ROLES
 
@@ -23,7 +23,7 @@ def chosen_id(raw: str | None) -> int | None:
     return int(raw) if raw and raw.isdigit() else None
 
 
-class RoleTeamForm(FlaskForm):
+class RoleTeamForm(KaizenForm):
     """An account's role and team."""
 
     role = SelectField("Role", choices=ROLE_CHOICES, default="member")
@@ -45,7 +45,7 @@ class AccountForm(RoleTeamForm):
     )
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(KaizenForm):
     """A new password typed by the admin, or blank for one made up and shown once."""
 
     new_password = PasswordField(
@@ -57,7 +57,7 @@ class ResetPasswordForm(FlaskForm):
     )
 
 
-class TokenForm(FlaskForm):
+class TokenForm(KaizenForm):
     """A new API token: what uses it, whose it is, and what it may do."""
 
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])
@@ -69,7 +69,7 @@ class TokenForm(FlaskForm):
     )
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(KaizenForm):
     """Filters of the audit trail, sent in the address (a GET form, no CSRF token)."""
 
     class Meta:

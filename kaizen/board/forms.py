@@ -2,16 +2,16 @@
 
 import re
 
-from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import HiddenField, IntegerField, RadioField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from kaizen.input import KaizenForm
 from kaizen.models import BoardColumn, Outcome
 from kaizen.services.moves import REASON_MAX_LENGTH
 
 
-class MoveForm(FlaskForm):
+class MoveForm(KaizenForm):
     """Move one card to a column (and position), with the version the person saw.
 
     A button that finishes a card may name its outcome in one value: `done:adopted`.

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import InputRequired, Length
 
+from kaizen.input import KaizenForm
 from kaizen.services.devices import NAME_MAX_LENGTH
 
 
-class KioskForm(FlaskForm):
+class KioskForm(KaizenForm):
     """Which area this tablet stands in, and a name to tell tablets apart."""
 
     area_id = SelectField(
@@ -23,7 +23,7 @@ class KioskForm(FlaskForm):
     )
 
 
-class DisplayLinkForm(FlaskForm):
+class DisplayLinkForm(KaizenForm):
     """Which team's board the screen shows, and a name for the screen."""
 
     team_id = SelectField(

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DecimalField,
@@ -25,6 +24,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import HiddenInput
 
+from kaizen.input import KaizenForm
 from kaizen.models import Waste
 from kaizen.services.improvements import TITLE_MAX
 
@@ -67,6 +67,9 @@ class MoneyField(DecimalField):
         except InvalidOperation as error:
             self.data = None
             raise ValueError("Enter an amount, like 250 or 99.50.") from error
+        if not self.data.is_finite():  # "NaN" and "Infinity" read as Decimals too
+            self.data = None
+            raise ValueError("Enter an amount, like 250 or 99.50.")
         if self.data.as_tuple().exponent < -2:  # type: ignore[operator]
             raise ValueError("Use at most two decimal places.")
 
@@ -88,7 +91,7 @@ def with_blank(choices: Sequence[tuple[int, str]], blank: str) -> list[tuple[Any
     return [("", blank), *choices]
 
 
-class VersionedForm(FlaskForm):
+class VersionedForm(KaizenForm):
     """Every edit form carries the card version it was loaded from."""
 
     version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
@@ -172,7 +175,7 @@ class ReflectionForm(VersionedForm):
     anonymous = BooleanField("Reflect without my name")
 
 
-class NewImprovementForm(FlaskForm):
+class NewImprovementForm(KaizenForm):
     """A new card: a title and a team are all it needs."""
 
     title = StringField("Title", validators=TITLE_VALIDATORS)

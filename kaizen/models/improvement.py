@@ -23,7 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from kaizen.extensions import Model, db
 from kaizen.models.account import User
 from kaizen.models.place import Area, Team
-from kaizen.models.types import enum_type, utcnow
+from kaizen.models.types import LINE_MAX, TEXT_MAX, enum_type, text_limit, utcnow
 from kaizen.models.vocab import BoardColumn, Outcome, Waste
 
 if TYPE_CHECKING:
@@ -50,6 +50,10 @@ class Improvement(Model):
 
     __tablename__ = "improvement"
     __table_args__ = (
+        text_limit("title", LINE_MAX),
+        text_limit("problem", TEXT_MAX),
+        text_limit("countermeasure", TEXT_MAX),
+        text_limit("blocked_reason", TEXT_MAX),
         CheckConstraint("length(trim(title)) > 0", name="title_not_blank"),
         CheckConstraint("position >= 0", name="position_not_negative"),
         CheckConstraint("version > 0", name="version_positive"),
@@ -140,6 +144,7 @@ class CardMove(Model):
 
     __tablename__ = "card_move"
     __table_args__ = (
+        text_limit("reason", TEXT_MAX),
         CheckConstraint(
             "from_column IS NULL OR from_column <> to_column", name="moves_between_columns"
         ),
@@ -173,6 +178,7 @@ class BlockPeriod(Model):
 
     __tablename__ = "block_period"
     __table_args__ = (
+        text_limit("reason", TEXT_MAX),
         CheckConstraint("ended_at IS NULL OR ended_at >= started_at", name="ends_after_start"),
     )
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 from kaizen.extensions import Model
 from kaizen.models.account import User
 from kaizen.models.place import Area
-from kaizen.models.types import enum_type, utcnow
+from kaizen.models.types import TEXT_MAX, enum_type, text_limit, utcnow
 from kaizen.models.vocab import Frequency, Waste
 
 if TYPE_CHECKING:
@@ -24,6 +24,7 @@ class Observation(Model):
 
     __tablename__ = "observation"
     __table_args__ = (
+        text_limit("description", TEXT_MAX),
         CheckConstraint("length(trim(description)) > 0", name="description_not_blank"),
         CheckConstraint("minutes_lost IS NULL OR minutes_lost >= 0", name="minutes_not_negative"),
         CheckConstraint("(photo IS NULL) = (photo_type IS NULL)", name="photo_has_type"),

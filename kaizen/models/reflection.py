@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from kaizen.extensions import Model
 from kaizen.models.account import User
 from kaizen.models.improvement import Improvement
-from kaizen.models.types import utcnow
+from kaizen.models.types import TEXT_MAX, text_limit, utcnow
 
 
 class Reflection(Model):
@@ -21,6 +21,9 @@ class Reflection(Model):
 
     __tablename__ = "reflection"
     __table_args__ = (
+        text_limit("learnt", TEXT_MAX),
+        text_limit("take_forward", TEXT_MAX),
+        text_limit("do_differently", TEXT_MAX),
         CheckConstraint(
             "length(trim(learnt)) + length(trim(take_forward)) + length(trim(do_differently)) > 0",
             name="has_an_answer",

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kaizen.extensions import Model, db
 from kaizen.models.account import User
-from kaizen.models.types import enum_type, utcnow
+from kaizen.models.types import TEXT_MAX, enum_type, text_limit, utcnow
 from kaizen.models.vocab import RootCauseCategory, RootCauseStatus
 
 if TYPE_CHECKING:
@@ -38,7 +38,12 @@ class RootCause(Model):
     """A five-whys record, linked to any number of observations and improvements."""
 
     __tablename__ = "root_cause"
-    __table_args__ = (CheckConstraint("length(trim(problem)) > 0", name="problem_not_blank"),)
+    __table_args__ = (
+        text_limit("problem", TEXT_MAX),
+        text_limit("root_cause", TEXT_MAX),
+        text_limit("countermeasure", TEXT_MAX),
+        CheckConstraint("length(trim(problem)) > 0", name="problem_not_blank"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     problem: Mapped[str] = mapped_column(Text)
@@ -78,6 +83,8 @@ class WhyStep(Model):
 
     __tablename__ = "why_step"
     __table_args__ = (
+        text_limit("why", TEXT_MAX),
+        text_limit("because", TEXT_MAX),
         CheckConstraint("position >= 0", name="position_not_negative"),
         CheckConstraint("length(trim(why)) > 0", name="why_not_blank"),
     )

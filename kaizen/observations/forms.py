@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -12,13 +11,14 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired
+from wtforms.validators import InputRequired, Length
 from wtforms.widgets import NumberInput
 
-from kaizen.services.observations import ObservationInput
+from kaizen.input import KaizenForm
+from kaizen.services.observations import LONG_DESCRIPTION, MAX_DESCRIPTION, ObservationInput
 
 
-class ObservationForm(FlaskForm):
+class ObservationForm(KaizenForm):
     """What a worker fills in at the line: a waste, an area, a sentence and optional extras.
 
     The form only carries what was typed (and CSRF): `submit_observation` checks every
@@ -29,7 +29,11 @@ class ObservationForm(FlaskForm):
     waste = RadioField("What kind of waste?", validate_choice=False)
     area = RadioField("Where?", validate_choice=False)
     # `required` lets the browser point at an empty box before anything is sent.
-    description = TextAreaField("What did you see?", render_kw={"required": True})
+    description = TextAreaField(
+        "What did you see?",
+        validators=[Length(max=MAX_DESCRIPTION, message=LONG_DESCRIPTION)],
+        render_kw={"required": True},
+    )
     # Text, not IntegerField: what the person typed stays in the box when it is refused.
     minutes_lost = StringField("Minutes lost", widget=NumberInput())
     frequency = RadioField("How often?", validate_choice=False)
@@ -56,7 +60,7 @@ class ObservationForm(FlaskForm):
             self[name].errors = [message]
 
 
-class LinkCardForm(FlaskForm):
+class LinkCardForm(KaizenForm):
     """Link a report to an existing improvement card."""
 
     improvement_id = IntegerField(
@@ -64,7 +68,7 @@ class LinkCardForm(FlaskForm):
     )
 
 
-class LinkRootCauseForm(FlaskForm):
+class LinkRootCauseForm(KaizenForm):
     """Link a report to a five-whys record."""
 
     root_cause_id = IntegerField(

@@ -53,7 +53,7 @@ from kaizen.services.observations import (
 from kaizen.services.photos import MAX_PHOTO_BYTES
 from kaizen.services.qr import AreaCode, observe_url, qr_svg
 from kaizen.services.scope import NotYourTeam, works_on_team
-from kaizen.web import is_partial_request, render_page_or_fragment
+from kaizen.web import is_partial_request, on_outage, render_page_or_fragment
 
 bp = Blueprint("observations", __name__)
 
@@ -116,6 +116,7 @@ def _render_entry(
     unknown_area: bool = False,
     thanked: bool = False,
     photo_again: bool = False,
+    unavailable: bool = False,
     status: int = 200,
 ) -> Response:
     """The entry page, or just its form for an htmx submit; no query (see EntryPage)."""
@@ -133,6 +134,7 @@ def _render_entry(
         fixed_area=page.fixed,
         thanked=thanked,
         photo_again=photo_again,
+        unavailable=unavailable,
         photo_id=f"photo-{form.form_key.data}",
         post_url=_post_url(page),
         max_photo_bytes=MAX_PHOTO_BYTES,
@@ -159,7 +161,12 @@ def observe() -> Response:
     if current_app.config["WTF_CSRF_ENABLED"]:
         csrf.protect()
     form = ObservationForm()
+    if not form.validate():
+        return _refused(form, page)
     key = form.form_key.data if _valid_form_key(form.form_key.data) else None
+    # The database away: the form again, everything typed and the same key (sending it again
+    # cannot store the report twice), rather than an error page.
+    on_outage(lambda: _render_entry(form, page, unavailable=True, status=503))
     result = submit_observation(
         db.session, form.submitted(_upload(form)), _person(), key=key, fixed_area=_kiosk_area()
     )
@@ -174,6 +181,14 @@ def observe() -> Response:
     kept = not {"photo", "form_key"} & result.errors.keys()
     form.form_key.data = _form_key(form.form_key.data if kept else None)
     again = result.photo_accepted and not is_partial_request()
+    return _render_entry(form, page, photo_again=again, status=422)
+
+
+def _refused(form: ObservationForm, page: EntryPage) -> Response:
+    """Control characters or text over its limit (kaizen/input.py): refused beside the
+    field, with everything typed kept."""
+    form.form_key.data = _form_key(form.form_key.data)
+    again = bool(form.photo.data) and not is_partial_request()
     return _render_entry(form, page, photo_again=again, status=422)
 
 

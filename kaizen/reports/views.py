@@ -18,14 +18,13 @@ from kaizen.models import utcnow
 from kaizen.services.report_cache import CacheSettings, find_build, stored_part
 from kaizen.services.report_page import CHART_NAMES, TABLES, report_page
 from kaizen.services.reports import MonthlyReport, ReportParams, read_params
+from kaizen.web import SVG_POLICY
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 MIMETYPES = {"svg": "image/svg+xml", "png": "image/png"}
 # Browsers must ask again each time, and get a 304 while the data is unchanged.
 REVALIDATE = "private, max-age=0, must-revalidate"
-# An SVG opened on its own may not run or load anything.
-SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
 
 
 def cache_settings() -> CacheSettings:

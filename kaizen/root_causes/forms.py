@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from kaizen.input import KaizenForm
 from kaizen.models import Improvement, Observation, RootCauseCategory, RootCauseStatus
 
 WHY_HINT = "Why does this happen?"
 BECAUSE_HINT = "Because ..."
 
 
-class StepForm(FlaskForm):
+class StepForm(KaizenForm):
     """One rung: the question and its answer."""
 
     why = StringField(
@@ -56,7 +56,7 @@ class NewRootCauseForm(StepForm):
         }
 
 
-class ProblemForm(FlaskForm):
+class ProblemForm(KaizenForm):
     """Reword the problem."""
 
     problem = TextAreaField(
@@ -66,7 +66,7 @@ class ProblemForm(FlaskForm):
     )
 
 
-class ConclusionForm(FlaskForm):
+class ConclusionForm(KaizenForm):
     """Root cause, its category, the countermeasure and the status."""
 
     root_cause = TextAreaField(
@@ -89,7 +89,7 @@ class ConclusionForm(FlaskForm):
     )
 
 
-class LinkForm(FlaskForm):
+class LinkForm(KaizenForm):
     """Link a card or an observation (one of the two)."""
 
     improvement_id = SelectField("Link an improvement card", coerce=str, validators=[Optional()])

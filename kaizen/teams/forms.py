@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import Field, RadioField, SelectField, StringField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from kaizen.improvements.forms import WholeNumberField, optional_int
+from kaizen.input import KaizenForm
 from kaizen.models import BoardColumn, WipMode
 from kaizen.services.teams import AREA_KINDS, CYCLE_START_COLUMNS, LIMITABLE_COLUMNS
 
@@ -27,7 +27,7 @@ def _mode(column: BoardColumn) -> RadioField:
     )
 
 
-class TeamSettingsForm(FlaskForm):
+class TeamSettingsForm(KaizenForm):
     """WIP limits for Ideas, Plan, Do and Check (Done never has one) and the cycle start."""
 
     ideas_limit = _limit(BoardColumn.IDEAS)
@@ -61,13 +61,13 @@ class TeamSettingsForm(FlaskForm):
         }
 
 
-class TeamForm(FlaskForm):
+class TeamForm(KaizenForm):
     """A team's name (its slug is made once, from the first name)."""
 
     name = StringField("Team name", validators=[InputRequired(message="A name is needed.")])
 
 
-class AreaForm(FlaskForm):
+class AreaForm(KaizenForm):
     """An area's name, kind and team."""
 
     name = StringField("Area name", validators=[InputRequired(message="A name is needed.")])

@@ -24,6 +24,15 @@
     );
   };
 
+  // The poll waits while someone drags, moves or has a menu open. An htmx trigger filter
+  // would need eval, which the Content-Security-Policy forbids: the request is stopped here.
+  document.addEventListener("htmx:confirm", function (event) {
+    var elt = event.detail.elt;
+    if (elt && elt.id === "board" && event.detail.verb === "get" && !window.kaizenBoardIdle()) {
+      event.preventDefault();
+    }
+  });
+
   function board() {
     return document.getElementById("board");
   }

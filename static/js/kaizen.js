@@ -10,16 +10,46 @@
     var form = event.detail.elt && event.detail.elt.closest("form");
     var note = form && form.querySelector("[data-send-error]");
     if (note) {
+      if (note.hasAttribute("data-default")) {
+        note.textContent = note.getAttribute("data-default");
+      }
       note.hidden = false;
     } else {
       window.alert("The connection dropped before this was saved. Nothing was lost here — please try again.");
     }
   });
+  // Print buttons: a data attribute, as the Content-Security-Policy allows no onclick.
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("[data-print]")) {
+      window.print();
+    }
+  });
+  // An error answer (a photo over the size limit, the database away for a moment) is not
+  // swapped in, so the form keeps what was typed; its message goes into the form's note.
   document.addEventListener("htmx:responseError", function (event) {
     var form = event.detail.elt && event.detail.elt.closest("form");
     var note = form && form.querySelector("[data-send-error]");
-    if (note) {
-      note.hidden = false;
+    if (!note) {
+      return;
     }
+    if (!note.hasAttribute("data-default")) {
+      note.setAttribute("data-default", note.textContent.trim());
+    }
+    var said = serverMessage(event.detail.xhr);
+    note.textContent = said
+      ? said + " Your text is still here."
+      : note.getAttribute("data-default");
+    note.hidden = false;
   });
+
+  // The message of Kaizen's own error fragment (errors/_message.html), or "" for any other
+  // answer (a proxy's page, an empty body).
+  function serverMessage(xhr) {
+    if (!xhr || !xhr.responseText) {
+      return "";
+    }
+    var doc = new DOMParser().parseFromString(xhr.responseText, "text/html");
+    var message = doc.querySelector("#error-message p");
+    return message ? message.textContent.trim() : "";
+  }
 })();
