@@ -219,12 +219,17 @@ def navigation() -> list[NavItem]:
     return [NavItem(label, url_for(e), e == marked) for e, label in NAVIGATION]
 
 
+def manifest_url() -> str:
+    """The web app manifest for this page: pinned to a home screen, it opens this page."""
+    return url_for("main.manifest", start=request.full_path.rstrip("?"))
+
+
 def register_web_helpers(app: Flask) -> None:
     """Install the error handlers and template globals every page relies on."""
 
     @app.context_processor
     def inject_navigation() -> dict[str, object]:
-        return {"nav_items": navigation()}
+        return {"nav_items": navigation(), "manifest_url": manifest_url()}
 
     @app.errorhandler(CSRFError)
     def csrf_error(_error: CSRFError) -> Response:
