@@ -797,6 +797,6 @@ def test_the_board_header_shows_this_months_reports_with_last_months_for_the_tre
     session.commit()
     text = re.sub(r"\s+", " ", client.get("/board/press").get_data(as_text=True))
     assert (
-        "Observations reported this month: <strong>2</strong> (1 last month) — a healthy sign."
-        in text
+        "Observations reported this month: <strong>2</strong> (1 last month). "
+        "More than last month: more problems seen early — a healthy sign." in text
     )
