@@ -8,10 +8,18 @@ from datetime import timedelta
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from kaizen.models import BoardColumn, utcnow
+from kaizen.models import BoardColumn, Role, RootCause, utcnow
 from kaizen.services.board import TV_CARDS
+from kaizen.services.months import Month
 from kaizen.services.overview import reporting_note
-from tests.factories import make_area, make_improvement, make_observation, make_team
+from tests.conftest import SignIn
+from tests.factories import (
+    make_area,
+    make_improvement,
+    make_observation,
+    make_team,
+    make_user,
+)
 
 
 def test_more_reports_than_last_month_are_called_a_healthy_sign() -> None:
@@ -151,3 +159,25 @@ def test_the_service_worker_is_served_at_the_root_and_never_cached(client: Flask
     assert response.headers["Service-Worker-Allowed"] == "/"
     assert response.headers["Cache-Control"] == "no-cache"
     assert b"kaizen-entry-" in response.data
+
+
+def test_the_add_step_labels_name_their_fields(
+    session: Session, client: FlaskClient, sign_in: SignIn
+) -> None:
+    record = RootCause(problem="Coils wait for the forklift.")
+    session.add(record)
+    sign_in(make_user(session, role=Role.MEMBER))
+    session.commit()
+
+    html = client.get(f"/root-causes/{record.id}").get_data(as_text=True)
+
+    assert '<label for="new-why">' in html and 'id="new-why"' in html
+    assert '<label for="new-because">' in html and 'id="new-because"' in html
+
+
+def test_the_month_filters_offer_months_by_name(session: Session, client: FlaskClient) -> None:
+    page = client.get("/learning").get_data(as_text=True)
+    this_month = Month.of(utcnow())
+
+    assert 'type="month"' not in page
+    assert f'<option value="{this_month.code}" >{this_month.label}</option>' in page

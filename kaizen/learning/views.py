@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 from kaizen.extensions import db, htmx
 from kaizen.models import Outcome, Waste, utcnow
 from kaizen.services import learning as service
-from kaizen.services.months import Month
+from kaizen.services.months import Month, month_choices
 from kaizen.web import is_partial_request, vary_on_htmx
 
 bp = Blueprint("learning", __name__, url_prefix="/learning")
@@ -21,6 +21,12 @@ def _enum(enum_cls: Any, value: str | None) -> Any:
         return enum_cls(value) if value else None
     except ValueError:
         return None
+
+
+def _page_url(page: int) -> str:
+    """This search's address, on another page."""
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return url_for("learning.hub", **args, page=page)
 
 
 @bp.get("")
@@ -37,13 +43,17 @@ def hub() -> Response:
         start=month.start if month else None,
         end=month.end if month else None,
     )
-    found = service.list_lessons(db.session, filters)
+    page = args.get("page", "1")
+    found = service.list_lessons(db.session, filters, int(page) if page.isdigit() else 1)
     teams, areas = service.filter_choices(db.session)
     this_month = Month.of(utcnow())
     context = {
         "found": found,
         "filters": filters,
         "month": month.code if month else "",
+        "months": month_choices(utcnow(), month),
+        "previous_url": _page_url(found.page - 1) if found.page > 1 else None,
+        "next_url": _page_url(found.page + 1) if found.page < found.pages else None,
         "outcomes": list(Outcome),
         "wastes": list(Waste),
         "teams": teams,

@@ -25,9 +25,9 @@ from werkzeug.wrappers import Response
 
 from kaizen.accounts.access import require_role
 from kaizen.extensions import csrf, db
-from kaizen.models import Area, Frequency, Role, User, Waste
+from kaizen.models import Area, Frequency, Role, User, Waste, utcnow
 from kaizen.observations.forms import LinkCardForm, LinkRootCauseForm, ObservationForm
-from kaizen.services.months import Month
+from kaizen.services.months import Month, month_choices
 from kaizen.services.observations import (
     EntryPage,
     ObservationError,
@@ -209,6 +209,7 @@ def index() -> Response:
         filters=args,
         wastes=list(Waste),
         areas=area_choices(db.session),
+        months=month_choices(utcnow(), filters.month),
         can_act=can_act,
         back_url=url_for(".index", **args, page=result.page),
         previous_url=url_for(".index", **args, page=result.page - 1),
