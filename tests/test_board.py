@@ -435,7 +435,7 @@ def test_an_aging_card_warns_on_the_board(session: Session, client: FlaskClient)
 
     html = card_html(client.get("/board/press-shop").get_data(as_text=True), card.id)
 
-    assert "Past the usual 5 d" in html
+    assert "Past the usual 5&nbsp;d" in html
 
 
 def test_done_shows_recent_cards_with_a_link_to_all_of_them(

@@ -267,3 +267,81 @@ def test_the_phone_menu_reaches_every_link(
     nav.get_by_role("link", name="Learning", exact=True).tap()
     expect(page.get_by_role("heading", name=re.compile("Learning", re.I)).first).to_be_visible()
     page.keyboard.press("Escape")
+
+
+def small_targets(page: Page, selector: str) -> list[str]:
+    """The visible controls matching `selector` that are less than 48 px tall or wide."""
+    return page.evaluate(
+        """(selector) => [...document.querySelectorAll(selector)]
+            .filter(el => el.getClientRects().length)
+            .filter(el => getComputedStyle(el).visibility !== "hidden")
+            .map(el => [el, el.getBoundingClientRect()])
+            .filter(([el, box]) => box.height < 47.5 || box.width < 47.5)
+            .map(([el, box]) => el.tagName + "." + el.className + " "
+                + JSON.stringify(el.textContent.trim().slice(0, 30))
+                + " " + Math.round(box.width) + "x" + Math.round(box.height))""",
+        selector,
+    )
+
+
+ENTRY_TARGETS = (
+    "#observe-form .waste-tile, #observe-form .area-tile, #observe-form .chip,"
+    " #observe-form summary, #observe-form .photo-button, #observe-form textarea,"
+    " #observe-form input[type=number], #observe-form button, #observe-form .field-check"
+)
+BOARD_TARGETS = (
+    "#board .button, #board button, #board .card-handle, #board .column-more a,"
+    " .site-header a, .site-header button"
+)
+
+
+@pytest.mark.parametrize("size", ["phone", "tablet"])
+def test_touch_targets_on_the_entry_form_and_the_board_are_at_least_48_px(
+    new_context: Any, live_server: str, demo: dict[str, Any], size: str
+) -> None:
+    page = new_context(SIZES[size]).new_page()
+    page.goto(live_server + "/observe?area=press-line-1")
+    page.locator("#observe-form summary").tap()  # the other areas too
+    assert small_targets(page, ENTRY_TARGETS) == []
+
+    sign_in(page, live_server, "kenji")  # a lead: move buttons, New idea, WIP limits
+    page.goto(live_server + "/board/assembly")
+    expect(page.locator("#board button[name=move]").first).to_be_visible()
+    assert small_targets(page, BOARD_TARGETS) == []
+
+
+def test_the_phone_reaches_report_without_scrolling_once_a_waste_and_a_sentence_are_given(
+    new_context: Any, live_server: str, demo: dict[str, Any]
+) -> None:
+    page = new_context(PHONE).new_page()
+    page.goto(live_server + "/observe?area=press-line-1")
+    page.get_by_role("radio", name=re.compile("^Waiting")).tap()
+    page.get_by_label("What did you see?").fill("Coils waited for the forklift.")
+
+    report = page.get_by_role("button", name="Report")
+    expect(report).to_be_in_viewport()
+    report.tap()
+    expect(page.get_by_text("Thank you — every report helps us improve.")).to_be_visible()
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_screenshots_of_the_pages_at_the_sizes_they_are_used_at(
+    new_context: Any, live_server: str, demo: dict[str, Any], size: str
+) -> None:
+    page = new_context(SIZES[size]).new_page()
+    sign_in(page, live_server, "kenji")
+    page.goto(live_server + "/observe?area=assembly-line-1")
+    page.get_by_role("radio", name=re.compile("^Waiting")).click()
+    page.get_by_label("What did you see?").fill("Kits waited 15 minutes for the tugger.")
+    # A phone shows what is on its screen: the Report button within reach.
+    shot(page, f"observe-{size}", full_page=size != "phone")
+    page.goto(live_server + "/board/assembly" + ("?display=tv" if size == "tv" else ""))
+    shot(page, f"board-{size}", full_page=size != "tv")
+    page.goto(f"{live_server}/reports/monthly/{demo['month']}")
+    page.wait_for_function(
+        "[...document.querySelectorAll('img.chart')].every(i => i.complete && i.naturalWidth > 0)",
+        timeout=30_000,
+    )
+    shot(page, f"report-monthly-{size}")
+    page.goto(live_server + "/learning")
+    shot(page, f"learning-hub-{size}")
