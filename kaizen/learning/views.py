@@ -25,7 +25,7 @@ def _enum(enum_cls: Any, value: str | None) -> Any:
 
 def _page_url(page: int) -> str:
     """This search's address, on another page."""
-    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "page" and v}
     return url_for("learning.hub", **args, page=page)
 
 
