@@ -193,8 +193,6 @@ def test_the_demo_plants_fullest_board_fits_a_tv_and_reads_from_three_metres(
     assert fit["title"] >= 28 * scale
     for tag in ("blocked", "noRoot", "aging"):
         assert fit[tag] is None or fit[tag] >= 28 * scale, tag
-    if width == 1920:
-        shot(page, "board-tv", full_page=False)
 
 
 def test_a_column_of_30_cards_shows_the_most_urgent_and_how_many_more(
@@ -263,7 +261,7 @@ def test_the_phone_menu_reaches_every_link(
         expect(link).to_be_in_viewport()
         box = link.bounding_box()
         assert box is not None and box["height"] >= 48 and box["x"] + box["width"] <= 390
-    shot(page, "menu-phone", full_page=False)
+    shot(page, "demo-menu-phone", full_page=False)
     nav.get_by_role("link", name="Learning", exact=True).tap()
     expect(page.get_by_role("heading", name=re.compile("Learning", re.I)).first).to_be_visible()
     page.keyboard.press("Escape")
@@ -334,14 +332,14 @@ def test_screenshots_of_the_pages_at_the_sizes_they_are_used_at(
     page.get_by_role("radio", name=re.compile("^Waiting")).click()
     page.get_by_label("What did you see?").fill("Kits waited 15 minutes for the tugger.")
     # A phone shows what is on its screen: the Report button within reach.
-    shot(page, f"observe-{size}", full_page=size != "phone")
+    shot(page, f"demo-observe-{size}", full_page=size != "phone")
     page.goto(live_server + "/board/assembly" + ("?display=tv" if size == "tv" else ""))
-    shot(page, f"board-{size}", full_page=size != "tv")
+    shot(page, f"demo-board-{size}", full_page=size != "tv")
     page.goto(f"{live_server}/reports/monthly/{demo['month']}")
     page.wait_for_function(
         "[...document.querySelectorAll('img.chart')].every(i => i.complete && i.naturalWidth > 0)",
         timeout=30_000,
     )
-    shot(page, f"report-monthly-{size}")
+    shot(page, f"demo-report-monthly-{size}")
     page.goto(live_server + "/learning")
-    shot(page, f"learning-hub-{size}")
+    shot(page, f"demo-learning-hub-{size}")
