@@ -29,6 +29,23 @@ def _page_url(page: int) -> str:
     return url_for("learning.hub", **args, page=page)
 
 
+def _pager(found: service.LessonList) -> dict[str, str | None]:
+    """The links to the newer and older pages of reflections (None at either end)."""
+    return {
+        "previous_url": _page_url(found.page - 1) if found.page > 1 else None,
+        "next_url": _page_url(found.page + 1) if found.page < found.pages else None,
+    }
+
+
+def _lesson_links() -> dict[str, str]:
+    """The printable lessons of this month and of last month."""
+    this_month = Month.of(utcnow())
+    return {
+        "lessons_this_month_url": url_for("learning.lessons", month=this_month.code),
+        "lessons_last_month_url": url_for("learning.lessons", month=this_month.previous.code),
+    }
+
+
 @bp.get("")
 def hub() -> Response:
     """All reflections newest first, with search and filters."""
@@ -43,23 +60,19 @@ def hub() -> Response:
         start=month.start if month else None,
         end=month.end if month else None,
     )
-    page = args.get("page", "1")
-    found = service.list_lessons(db.session, filters, int(page) if page.isdigit() else 1)
+    found = service.list_lessons(db.session, filters, args.get("page", 1, type=int))
     teams, areas = service.filter_choices(db.session)
-    this_month = Month.of(utcnow())
     context = {
         "found": found,
         "filters": filters,
         "month": month.code if month else "",
         "months": month_choices(utcnow(), month),
-        "previous_url": _page_url(found.page - 1) if found.page > 1 else None,
-        "next_url": _page_url(found.page + 1) if found.page < found.pages else None,
+        **_pager(found),
         "outcomes": list(Outcome),
         "wastes": list(Waste),
         "teams": teams,
         "areas": areas,
-        "lessons_this_month_url": url_for("learning.lessons", month=this_month.code),
-        "lessons_last_month_url": url_for("learning.lessons", month=this_month.previous.code),
+        **_lesson_links(),
     }
     partial = is_partial_request() and htmx.target == "lesson-list"
     template = "learning/_lessons.html" if partial else "learning/hub.html"

@@ -74,7 +74,6 @@ def manifest() -> Response:
     start = request.args.get("start", "")
     if not _local_path(start):
         start = url_for("main.home")
-    icon = "icons/icon-{}.png"
     body = {
         "name": "Kaizen",
         "short_name": "Kaizen",
@@ -85,22 +84,7 @@ def manifest() -> Response:
         "display_override": ["fullscreen", "standalone"],
         "background_color": "#f5f6f8",
         "theme_color": "#1f4e79",
-        "icons": [
-            {
-                "src": url_for("static", filename=icon.format(size)),
-                "sizes": f"{size}x{size}",
-                "type": "image/png",
-            }
-            for size in (192, 512)
-        ]
-        + [
-            {
-                "src": url_for("static", filename="icons/icon-maskable-512.png"),
-                "sizes": "512x512",
-                "type": "image/png",
-                "purpose": "maskable",
-            },
-        ],
+        "icons": _icons(),
     }
     response = jsonify(body)
     response.mimetype = "application/manifest+json"
@@ -117,6 +101,23 @@ def service_worker() -> Response:
     response.headers["Cache-Control"] = "no-cache"
     response.headers["Service-Worker-Allowed"] = "/"
     return response
+
+
+def _icons() -> list[dict[str, str]]:
+    """The home-screen icons of the manifest (a maskable one for round launchers)."""
+    icons = [
+        {"src": f"icons/icon-{size}.png", "sizes": f"{size}x{size}", "type": "image/png"}
+        for size in (192, 512)
+    ]
+    icons.append(
+        {
+            "src": "icons/icon-maskable-512.png",
+            "sizes": "512x512",
+            "type": "image/png",
+            "purpose": "maskable",
+        }
+    )
+    return [{**icon, "src": url_for("static", filename=icon["src"])} for icon in icons]
 
 
 def _static(folder: str) -> Path:
