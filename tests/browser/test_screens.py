@@ -75,6 +75,10 @@ def new_context(browser: Browser) -> Iterator[Any]:
         context = browser.new_context(
             viewport=size, has_touch=size is not TV, bypass_csp=True, **extra
         )
+        # The demo plant's report builds seven charts on its first request: on a busy
+        # machine that takes longer than Playwright's default 30 seconds.
+        context.set_default_timeout(60_000)
+        context.set_default_navigation_timeout(120_000)
         opened.append(context)
         return context
 
@@ -338,7 +342,7 @@ def test_screenshots_of_the_pages_at_the_sizes_they_are_used_at(
     page.goto(f"{live_server}/reports/monthly/{demo['month']}")
     page.wait_for_function(
         "[...document.querySelectorAll('img.chart')].every(i => i.complete && i.naturalWidth > 0)",
-        timeout=30_000,
+        timeout=120_000,
     )
     shot(page, f"demo-report-monthly-{size}")
     page.goto(live_server + "/learning")
