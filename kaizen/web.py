@@ -286,6 +286,11 @@ def navigation() -> list[NavItem]:
     return items
 
 
+def manifest_url() -> str:
+    """The web app manifest for this page: pinned to a home screen, it opens this page."""
+    return url_for("main.manifest", start=request.full_path.rstrip("?"))
+
+
 def register_web_helpers(app: Flask) -> None:
     """Install the error handlers and template globals every page relies on."""
 
@@ -293,7 +298,11 @@ def register_web_helpers(app: Flask) -> None:
     def inject_navigation() -> dict[str, object]:
         # A kiosk tablet shows no site menu and no sign-out (kaizen/devices/mode.py).
         kiosk = current_kiosk()
-        return {"nav_items": [] if kiosk else navigation(), "kiosk": kiosk}
+        return {
+            "nav_items": [] if kiosk else navigation(),
+            "kiosk": kiosk,
+            "manifest_url": manifest_url(),
+        }
 
     @app.errorhandler(CSRFError)
     def csrf_error(_error: CSRFError) -> Response:

@@ -45,6 +45,10 @@ DECISIONS: dict[tuple[str, str], tuple[Answer, ...]] = {
     ("GET", "/static/<path:filename>"):          (200, 200, 200, 200, 200, 200, 200, 200),
     ("GET", "/healthz"):                         (200, 200, 200, 200, 200, 200, 200, 200),
     ("GET", "/livez"):                           (200, 200, 200, 200, 200, 200, 200, 200),
+    # The tablet as an app (a kiosk tablet above all): service worker, manifest, icon.
+    ("GET", "/sw.js"):                           (200, 200, 200, 200, 200, 200, 200, 200),
+    ("GET", "/manifest.webmanifest"):            (200, 200, 200, 200, 200, 200, 200, 200),
+    ("GET", "/favicon.ico"):                     (200, 200, 200, 200, 200, 200, 200, 200),
     # Public pages: everyone but a kiosk, which only ever sees its entry form.
     ("GET", "/"):                                (200, OBSERVE, 200, 200, 200, 200, 200, 200),
     ("GET", "/board"):                           (200, OBSERVE, 200, 200, 200, 200, 200, 200),

@@ -436,7 +436,7 @@ def test_an_aging_card_warns_on_the_board(session: Session, client: FlaskClient)
 
     html = card_html(client.get("/board/press-shop").get_data(as_text=True), card.id)
 
-    assert "Past the usual 5 d" in html
+    assert "Past the usual 5&nbsp;d" in html
 
 
 def test_done_shows_recent_cards_with_a_link_to_all_of_them(
@@ -798,6 +798,6 @@ def test_the_board_header_shows_this_months_reports_with_last_months_for_the_tre
     session.commit()
     text = re.sub(r"\s+", " ", client.get("/board/press").get_data(as_text=True))
     assert (
-        "Observations reported this month: <strong>2</strong> (1 last month) — a healthy sign."
-        in text
+        "Observations reported this month: <strong>2</strong> (1 last month). "
+        "More than last month: more problems seen early — a healthy sign." in text
     )

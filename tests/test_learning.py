@@ -163,8 +163,22 @@ def test_the_hub_says_when_it_shows_only_the_newest_reflections(
 ) -> None:
     five_reflections_with_a_hub_limit_of_three(session, monkeypatch)
     page = client.get("/learning").get_data(as_text=True)
-    assert "Showing the newest 3 of 5 reflections — search or filter to narrow them." in page
-    assert "Lesson 5" in page and "Lesson 1" not in page
+    assert "Reflections 1\u20133 of 5, newest first" in page
+    assert "Lesson 5" in page and "Lesson 2" not in page
+    assert "Page 1 of 2" in page and 'href="/learning?page=2"' in page
+
+
+def test_the_next_page_shows_the_older_reflections_and_keeps_the_search(
+    client: FlaskClient, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    five_reflections_with_a_hub_limit_of_three(session, monkeypatch)
+    page = client.get("/learning?page=2").get_data(as_text=True)
+    assert "Reflections 4\u20135 of 5, newest first" in page
+    assert "Lesson 2" in page and "Lesson 1" in page and "Lesson 3" not in page
+    assert 'href="/learning?page=1"' in page and "Older" not in page
+    # A page past the last shows the last; a page that is not a number the first.
+    assert "Reflections 4\u20135 of 5" in client.get("/learning?page=99").get_data(as_text=True)
+    assert "Reflections 1\u20133 of 5" in client.get("/learning?page=x").get_data(as_text=True)
 
 
 def test_a_narrowed_search_within_the_limit_shows_no_notice(
@@ -172,7 +186,7 @@ def test_a_narrowed_search_within_the_limit_shows_no_notice(
 ) -> None:
     five_reflections_with_a_hub_limit_of_three(session, monkeypatch)
     page = client.get("/learning?q=forklift").get_data(as_text=True)
-    assert "Showing the newest" not in page
+    assert "Reflections 1\u2013" not in page and "Page 1 of" not in page
     assert "2 reflections" in page
 
 

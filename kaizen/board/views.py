@@ -24,7 +24,7 @@ from kaizen.accounts.access import require_role
 from kaizen.board.forms import MoveForm, button_move
 from kaizen.extensions import db
 from kaizen.models import BoardColumn, Outcome, Role, User, Waste, utcnow
-from kaizen.services.board import Board, TeamNotFound, build_board
+from kaizen.services.board import Board, TeamNotFound, build_board, first_team_slug, tv_board
 from kaizen.services.board_state import BoardState, read_state
 from kaizen.services.board_updates import build_update, plan_update
 from kaizen.services.devices import display_team_slug
@@ -77,6 +77,8 @@ class Scope:
     all_done: bool = False
     # A TV display link's token: the board is reached (and polled) through that address.
     display_token: str | None = None
+    # TV only: seconds before the screen turns to the next team's board (a stand-up wall).
+    rotate: int | None = None
 
     def url(self, **extra: Any) -> str:
         """The address of this board (plus extra query arguments)."""
@@ -87,7 +89,32 @@ class Scope:
             args["display"] = "tv"
         if self.all_done:
             args["done"] = "all"
+        if self.tv and self.rotate:
+            args["rotate"] = self.rotate
         return url_for("board.board", **args)
+
+    def next_team_url(self, board: Board) -> str | None:
+        """Where a rotating TV turns next: the next team's TV board, round the plant."""
+        slugs = [slug for slug, _name in board.teams]
+        if not (self.tv and self.rotate and slugs):
+            return None
+        at = slugs.index(self.team_slug) + 1 if self.team_slug in slugs else 0
+        return replace(self, team_slug=slugs[at % len(slugs)]).url()
+
+
+# Rotation between team boards: from a few seconds (testing a wall) to an hour.
+ROTATE_SECONDS = range(5, 3601)
+# A TV asked for the whole plant shows one team's board at a time, turning every so often:
+# every team's lane at once cannot be read from three metres.
+PLANT_TV_ROTATE = 30
+
+
+def _rotate(value: str | None) -> int | None:
+    """The `rotate` seconds asked for, or None when absent or out of range."""
+    if value is None or not value.isdigit():
+        return None
+    seconds = int(value)
+    return seconds if seconds in ROTATE_SECONDS else None
 
 
 def _can(role: Role) -> bool:
@@ -127,6 +154,8 @@ def _render(scope: Scope, status: int = 200, **context: Any) -> Response:
         board = build_board(db.session, utcnow(), scope.team_slug, scope.all_done)
     except TeamNotFound:
         abort(404)
+    if scope.tv:
+        board = tv_board(board)
     response = render_page_or_fragment(
         "board/page.html",
         "board/_board.html",
@@ -135,6 +164,8 @@ def _render(scope: Scope, status: int = 200, **context: Any) -> Response:
         heading=_heading(board),
         page_url=scope.url(),
         poll_seconds=POLL_SECONDS,
+        rotate_url=scope.next_team_url(board),
+        rotate_seconds=scope.rotate,
         **_shared(scope),
         **context,
     )
@@ -150,6 +181,9 @@ def _changes(scope: Scope, since: str, **context: Any) -> Response | None:
     current = read_state(db.session, now, scope.team_slug)
     if since == current.state.token and not context:
         response = make_response("", 204)
+    elif scope.tv:
+        # A TV shows each column's most urgent cards: any change redraws the whole board.
+        return None
     else:
         plan = plan_update(current, BoardState.parse(since))
         if plan is None:
@@ -182,10 +216,21 @@ def board(team_slug: str | None = None) -> Response:
 
     A poll from an open board sends `since=<token>` and gets only what changed.
     """
+    tv = request.args.get("display") == "tv"
+    rotate = _rotate(request.args.get("rotate"))
+    if tv and team_slug is None:
+        first = first_team_slug(db.session)
+        if first is not None:
+            return redirect(
+                url_for(
+                    "board.board", team_slug=first, display="tv", rotate=rotate or PLANT_TV_ROTATE
+                )
+            )
     scope = Scope(
         team_slug=team_slug,
-        tv=request.args.get("display") == "tv",
+        tv=tv,
         all_done=request.args.get("done") == "all",
+        rotate=rotate,
     )
     since = request.args.get("since")
     if since and is_partial_request():

@@ -20,8 +20,19 @@ KIOSK_COOKIE = "kaizen_kiosk"
 _CHECKED = "_kiosk_checked"
 # Browsers keep a cookie at most 400 days; every visit to the entry form renews it.
 KIOSK_COOKIE_DAYS = 400
-# Endpoints that never ask who is there (no database either).
-ALWAYS_OPEN = frozenset({"static", "main.healthz", "main.livez"})
+# Endpoints that never ask who is there (no database either). A kiosk tablet needs the
+# service worker, the manifest and the icon too: it is the device that reports offline and
+# is pinned to a home screen.
+ALWAYS_OPEN = frozenset(
+    {
+        "static",
+        "main.healthz",
+        "main.livez",
+        "main.service_worker",
+        "main.manifest",
+        "main.favicon",
+    }
+)
 # What a kiosk may open: the entry form of its area, and the lead's unlock.
 KIOSK_PAGES = frozenset({"observations.observe", "kiosks.unlock"})
 

@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 from kaizen.extensions import db, htmx
 from kaizen.models import Outcome, Waste, utcnow
 from kaizen.services import learning as service
-from kaizen.services.months import Month
+from kaizen.services.months import Month, month_choices
 from kaizen.web import is_partial_request, vary_on_htmx
 
 bp = Blueprint("learning", __name__, url_prefix="/learning")
@@ -21,6 +21,29 @@ def _enum(enum_cls: Any, value: str | None) -> Any:
         return enum_cls(value) if value else None
     except ValueError:
         return None
+
+
+def _page_url(page: int) -> str:
+    """This search's address, on another page."""
+    args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "page" and v}
+    return url_for("learning.hub", **args, page=page)
+
+
+def _pager(found: service.LessonList) -> dict[str, str | None]:
+    """The links to the newer and older pages of reflections (None at either end)."""
+    return {
+        "previous_url": _page_url(found.page - 1) if found.page > 1 else None,
+        "next_url": _page_url(found.page + 1) if found.page < found.pages else None,
+    }
+
+
+def _lesson_links() -> dict[str, str]:
+    """The printable lessons of this month and of last month."""
+    this_month = Month.of(utcnow())
+    return {
+        "lessons_this_month_url": url_for("learning.lessons", month=this_month.code),
+        "lessons_last_month_url": url_for("learning.lessons", month=this_month.previous.code),
+    }
 
 
 @bp.get("")
@@ -37,19 +60,19 @@ def hub() -> Response:
         start=month.start if month else None,
         end=month.end if month else None,
     )
-    found = service.list_lessons(db.session, filters)
+    found = service.list_lessons(db.session, filters, args.get("page", 1, type=int))
     teams, areas = service.filter_choices(db.session)
-    this_month = Month.of(utcnow())
     context = {
         "found": found,
         "filters": filters,
         "month": month.code if month else "",
+        "months": month_choices(utcnow(), month),
+        **_pager(found),
         "outcomes": list(Outcome),
         "wastes": list(Waste),
         "teams": teams,
         "areas": areas,
-        "lessons_this_month_url": url_for("learning.lessons", month=this_month.code),
-        "lessons_last_month_url": url_for("learning.lessons", month=this_month.previous.code),
+        **_lesson_links(),
     }
     partial = is_partial_request() and htmx.target == "lesson-list"
     template = "learning/_lessons.html" if partial else "learning/hub.html"

@@ -1,8 +1,21 @@
-"""Home page and `/healthz`."""
+"""Home page, `/healthz`, and what a tablet needs to pin Kaizen as an app and open the entry
+form offline (favicon, web app manifest, service worker)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, make_response, render_template
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    jsonify,
+    make_response,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 
 from kaizen.extensions import db
 from kaizen.models import utcnow
@@ -41,3 +54,83 @@ def _plain(text: str, status: int) -> Response:
     response.mimetype = "text/plain"
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    """The icon browsers ask for at the site's root (pages also link the SVG one)."""
+    response = send_from_directory(_static("icons"), "favicon.ico", max_age=7 * 24 * 3600)
+    response.mimetype = "image/vnd.microsoft.icon"
+    return response
+
+
+@bp.get("/manifest.webmanifest")
+def manifest() -> Response:
+    """The web app manifest: a tablet pins Kaizen to its home screen and opens it full screen.
+
+    `start` is the page it was pinned from (the entry form of one area, a team's board), so
+    the pinned icon opens that page; anything but a local path falls back to the home page.
+    """
+    start = request.args.get("start", "")
+    if not _local_path(start):
+        start = url_for("main.home")
+    body = {
+        "name": "Kaizen",
+        "short_name": "Kaizen",
+        "description": "Report waste, run the improvement board, learn from every experiment.",
+        "start_url": start,
+        "scope": "/",
+        "display": "fullscreen",
+        "display_override": ["fullscreen", "standalone"],
+        "background_color": "#f5f6f8",
+        "theme_color": "#1f4e79",
+        "icons": _icons(),
+    }
+    response = jsonify(body)
+    response.mimetype = "application/manifest+json"
+    response.cache_control.max_age = 3600
+    return response
+
+
+@bp.get("/sw.js")
+def service_worker() -> Response:
+    """The service worker (static/js/sw.js), served at the root so it may look after the
+    entry form at `/observe`; never cached, so a new version reaches every tablet."""
+    response = send_from_directory(_static("js"), "sw.js", max_age=0)
+    response.mimetype = "text/javascript"
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Service-Worker-Allowed"] = "/"
+    return response
+
+
+def _icons() -> list[dict[str, str]]:
+    """The home-screen icons of the manifest (a maskable one for round launchers)."""
+    icons = [
+        {"src": f"icons/icon-{size}.png", "sizes": f"{size}x{size}", "type": "image/png"}
+        for size in (192, 512)
+    ]
+    icons.append(
+        {
+            "src": "icons/icon-maskable-512.png",
+            "sizes": "512x512",
+            "type": "image/png",
+            "purpose": "maskable",
+        }
+    )
+    return [{**icon, "src": url_for("static", filename=icon["src"])} for icon in icons]
+
+
+def _static(folder: str) -> Path:
+    """A folder of the app's static files."""
+    return Path(current_app.static_folder or "static") / folder
+
+
+def _local_path(target: str) -> bool:
+    """A path on this site (never another site's address, never a scheme)."""
+    return (
+        target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and all(ch.isprintable() for ch in target)
+        and len(target) <= 300
+    )

@@ -27,10 +27,10 @@ from werkzeug.wrappers import Response
 from kaizen.accounts.access import require_role
 from kaizen.devices.mode import current_kiosk
 from kaizen.extensions import csrf, db
-from kaizen.models import Area, Frequency, Role, User, Waste
+from kaizen.models import Area, Frequency, Role, User, Waste, utcnow
 from kaizen.observations.forms import LinkCardForm, LinkRootCauseForm, ObservationForm
 from kaizen.services.devices import kiosk_entry_page
-from kaizen.services.months import Month
+from kaizen.services.months import Month, month_choices
 from kaizen.services.observations import (
     EntryPage,
     ObservationError,
@@ -244,6 +244,7 @@ def index() -> Response:
         filters=args,
         wastes=list(Waste),
         areas=area_choices(db.session, include_archived=True),
+        months=month_choices(utcnow(), filters.month),
         can_act=can_act,
         acts_on=acts_on,
         back_url=url_for(".index", **args, page=result.page),

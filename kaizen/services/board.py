@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -37,6 +37,7 @@ from kaizen.services import DbSession
 from kaizen.services.board_state import board_token
 from kaizen.services.flow import percentile
 from kaizen.services.months import Month
+from kaizen.services.overview import reporting_note
 
 # Done shows the cards finished in this many days; older ones are a link away.
 DONE_WINDOW_DAYS = 30
@@ -48,6 +49,9 @@ P85_WINDOW_DAYS = 365
 # The plant board draws its first lanes up to this many open cards at once; lanes below
 # are fetched when scrolled to, so thousands of cards never travel in one page.
 EAGER_CARDS = 400
+# A TV cannot scroll: a column on a TV board sends at most this many cards (the most urgent
+# first) and says how many more there are; board.js hides any that still do not fit.
+TV_CARDS = 8
 
 COLUMNS = list(BoardColumn)
 
@@ -112,6 +116,8 @@ class ColumnView:
     hidden_count: int = 0
     # The ids of the cards in board order (set on partial updates, whose `cards` is empty).
     ids: tuple[int, ...] = ()
+    # TV boards only: cards of the column left out because a TV cannot scroll.
+    more: int = 0
 
     @property
     def over_limit(self) -> bool:
@@ -152,6 +158,35 @@ class Board:
     all_done: bool
     team_slug: str | None = None
     teams: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def reporting_note(self) -> str:
+        """This month's reports against last month's, in kind and true words."""
+        return reporting_note(self.observations_this_month, self.observations_last_month)
+
+
+def _urgency(card: CardView) -> tuple[int, int, int, int]:
+    """Sort key for a TV column: blocked first, then past the usual age, then the oldest."""
+    age = card.age_days if card.age_days is not None else card.days_since_created
+    return (0 if card.blocked else 1, 0 if card.over_p85 else 1, -age, card.id)
+
+
+def _tv_column(column: ColumnView, per_column: int) -> ColumnView:
+    """One column as a TV shows it: open work the most urgent first, at most `per_column`."""
+    cards = column.cards
+    if column.column is not BoardColumn.DONE:  # Done stays newest first
+        cards = sorted(cards, key=_urgency)
+    return replace(column, cards=cards[:per_column], more=max(0, len(cards) - per_column))
+
+
+def tv_board(board: Board, per_column: int = TV_CARDS) -> Board:
+    """The board for a TV that cannot scroll: each column's most urgent cards and a count of
+    the rest ("+N more")."""
+    lanes = [
+        replace(lane, columns=[_tv_column(column, per_column) for column in lane.columns])
+        for lane in board.lanes
+    ]
+    return replace(board, lanes=lanes)
 
 
 def _days(start: datetime, end: datetime) -> int:
@@ -243,6 +278,11 @@ def board_teams(session: DbSession, team_slug: str | None) -> list[Team]:
     if team_slug is not None and not teams:
         raise TeamNotFound(team_slug)
     return teams
+
+
+def first_team_slug(session: DbSession) -> str | None:
+    """The slug of the first team by name (where a rotating plant TV starts), if any."""
+    return session.scalar(select(Team.slug).order_by(Team.name).limit(1))
 
 
 def card_rows(session: DbSession, where: Any) -> list[Any]:

@@ -61,20 +61,37 @@ class LessonFilters:
     end: datetime | None = None
 
 
-# The hub shows at most this many reflections, newest first, and says so when there are more.
-HUB_LIMIT = 200
+# The hub shows this many reflections a page, newest first; older ones are a page further.
+HUB_LIMIT = 20
 
 
 @dataclass(frozen=True)
 class LessonList:
-    """The reflections the hub shows, and how many matched in all."""
+    """One page of the reflections the hub shows, and how many matched in all."""
 
     rows: list[LessonRow]
     total: int
+    page: int = 1
+    page_size: int = HUB_LIMIT
+
+    @property
+    def first(self) -> int:
+        """The number of the first reflection shown (1-based; 0 when none)."""
+        return (self.page - 1) * self.page_size + 1 if self.rows else 0
+
+    @property
+    def last(self) -> int:
+        """The number of the last reflection shown."""
+        return self.first + len(self.rows) - 1 if self.rows else 0
+
+    @property
+    def pages(self) -> int:
+        """How many pages the matching reflections fill."""
+        return max(1, -(-self.total // self.page_size))
 
     @property
     def truncated(self) -> bool:
-        """More reflections matched than are shown: the page asks to narrow the search."""
+        """More reflections matched than this page shows: the page offers the others."""
         return self.total > len(self.rows)
 
 
@@ -105,20 +122,21 @@ def _narrowed(query: Select[Any], filters: LessonFilters) -> Select[Any]:
     return query
 
 
-def list_lessons(session: DbSession, filters: LessonFilters) -> LessonList:
-    """The hub's reflections: the newest HUB_LIMIT that match, and how many match in all."""
-    rows = find_lessons(session, filters, limit=HUB_LIMIT)
-    total = len(rows)
-    if total == HUB_LIMIT:  # only then can there be more
-        counted = select(func.count(Reflection.id)).join(
-            Improvement, Improvement.id == Reflection.improvement_id
-        )
-        total = session.scalar(_narrowed(counted, filters)) or 0
-    return LessonList(rows=rows, total=total)
+def list_lessons(session: DbSession, filters: LessonFilters, page: int = 1) -> LessonList:
+    """One page of the hub's reflections (HUB_LIMIT a page, newest first), and how many
+    match in all; a page past the last shows the last."""
+    size = HUB_LIMIT
+    counted = select(func.count(Reflection.id)).join(
+        Improvement, Improvement.id == Reflection.improvement_id
+    )
+    total = session.scalar(_narrowed(counted, filters)) or 0
+    page = min(max(1, page), max(1, -(-total // size)))
+    rows = find_lessons(session, filters, limit=size, offset=(page - 1) * size) if total else []
+    return LessonList(rows=rows, total=total, page=page, page_size=size)
 
 
 def find_lessons(
-    session: DbSession, filters: LessonFilters, limit: int | None = None
+    session: DbSession, filters: LessonFilters, limit: int | None = None, offset: int = 0
 ) -> list[LessonRow]:
     """Reflections newest first (all of them, or the newest `limit`), narrowed by filters."""
     query = (
@@ -132,6 +150,7 @@ def find_lessons(
         )
         .order_by(Reflection.created_at.desc(), Reflection.id.desc())
         .limit(limit)
+        .offset(offset or None)
     )
     query = _narrowed(query, filters)
     reflections = session.scalars(query).all()

@@ -101,3 +101,16 @@ class Month:
     def __format__(self, spec: str) -> str:
         """strftime codes of the month's first day (`f"{month:%b %Y}"`); the code without."""
         return self.first_day.strftime(spec) if spec else self.code
+
+
+# How far back the month pickers of the lists reach.
+PICKER_MONTHS = 24
+
+
+def month_choices(now: date | datetime, selected: Month | None = None) -> list[Month]:
+    """The months a filter offers, newest first: the last two years, and the chosen month
+    when it is older (a bookmarked filter keeps showing what it filters by)."""
+    months = Month.of(now).ending(PICKER_MONTHS)[::-1]
+    if selected is not None and selected not in months:
+        months.append(selected)
+    return months

@@ -33,6 +33,20 @@ class FinishedCard:
     finished_at: datetime
 
 
+def reporting_note(this_month: int, last_month: int) -> str:
+    """A true line about the month's reports so far against last month's, that never blames:
+    more reports are good news, fewer are an invitation, not a failure."""
+    if this_month == 0 and last_month == 0:
+        return "No reports yet. Any waste you see is worth one: every report helps us improve."
+    if this_month > last_month:
+        return "More than last month: more problems seen early — a healthy sign."
+    if this_month == last_month:
+        return "As many as last month so far. Every report helps us improve."
+    return (
+        "Fewer than last month so far — the month is not over. Every waste seen is worth a report."
+    )
+
+
 @dataclass(frozen=True)
 class PlantOverview:
     """Everything the home page shows, ready to render."""
@@ -44,6 +58,11 @@ class PlantOverview:
     cards_per_column: dict[BoardColumn, int]
     teams: int
     recently_finished: list[FinishedCard]
+
+    @property
+    def reporting_note(self) -> str:
+        """This month's reports against last month's, in kind and true words."""
+        return reporting_note(self.reports_this_month, self.reports_last_month)
 
 
 def plant_overview(session: DbSession, now: datetime) -> PlantOverview:

@@ -380,3 +380,75 @@
     }
   }
 })();
+
+// TV mode: the board fills the screen and never scrolls. A column whose cards do not all
+// fit hides the last ones (the server sends the most urgent first) and says "+N more".
+// A rotating stand-up wall turns to the next team's board after its seconds.
+(function () {
+  "use strict";
+
+  function fitColumn(column) {
+    var list = column.querySelector(".cards");
+    var more = column.querySelector(".tv-more");
+    if (!list || !more) {
+      return;
+    }
+    var cards = Array.prototype.slice.call(list.children);
+    cards.forEach(function (card) {
+      card.hidden = false;
+    });
+    var sent = parseInt(more.getAttribute("data-more"), 10) || 0;
+    var hidden = 0;
+    function show() {
+      var total = sent + hidden;
+      more.textContent = "+" + total + " more";
+      more.hidden = total === 0;
+    }
+    show();
+    var bottom = list.getBoundingClientRect().bottom + 1;
+    for (var i = cards.length - 1; i >= 0; i--) {
+      if (cards[i].getBoundingClientRect().bottom <= bottom) {
+        break;
+      }
+      cards[i].hidden = true;
+      hidden += 1;
+      show();
+      bottom = list.getBoundingClientRect().bottom + 1; // the "+N more" line takes room too
+    }
+  }
+
+  function fit() {
+    var tv = document.querySelector(".board-tv");
+    if (!tv || !window.matchMedia("(min-width: 1000px)").matches) {
+      return;
+    }
+    tv.querySelectorAll(".column").forEach(fitColumn);
+  }
+
+  var rotation = null;
+  function rotate() {
+    var tv = document.querySelector(".board-tv[data-rotate-url]");
+    if (!tv || rotation) {
+      return;
+    }
+    var seconds = parseInt(tv.getAttribute("data-rotate-seconds"), 10);
+    if (seconds > 0) {
+      rotation = window.setTimeout(function () {
+        window.location.assign(tv.getAttribute("data-rotate-url"));
+      }, seconds * 1000);
+    }
+  }
+
+  function start() {
+    fit();
+    rotate();
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+  window.addEventListener("resize", fit);
+  document.addEventListener("htmx:afterSettle", fit);
+})();

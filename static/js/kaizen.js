@@ -53,3 +53,41 @@
     return message ? message.textContent.trim() : "";
   }
 })();
+
+// The phone menu: a button that shows and hides the main links (base.html). Without
+// JavaScript the button stays hidden and the links wrap onto several rows.
+(function () {
+  "use strict";
+
+  function setup() {
+    var button = document.querySelector(".menu-button");
+    var nav = document.getElementById("site-nav");
+    if (!button || !nav) {
+      return;
+    }
+    var header = button.closest(".site-header");
+    button.hidden = false;
+    header.classList.add("menu-ready");
+
+    function show(open) {
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+      header.classList.toggle("menu-open", open);
+    }
+
+    button.addEventListener("click", function () {
+      show(button.getAttribute("aria-expanded") !== "true");
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && button.getAttribute("aria-expanded") === "true") {
+        show(false);
+        button.focus();
+      }
+    });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", setup);
+  } else {
+    setup();
+  }
+})();
