@@ -73,6 +73,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from kaizen.observations.views import bp as observations_bp
     from kaizen.reports.views import bp as reports_bp
     from kaizen.root_causes.views import bp as root_causes_bp
+    from kaizen.settings.views import bp as settings_bp
+    from kaizen.settings.views import register_plant_time
     from kaizen.teams.views import bp as teams_bp
     from kaizen.web import register_web_helpers
 
@@ -85,6 +87,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(reports_bp)
     app.register_blueprint(root_causes_bp)
     app.register_blueprint(learning_bp)
+    app.register_blueprint(settings_bp)
+    register_plant_time(app)
     register_web_helpers(app)
     register_commands(app)
 

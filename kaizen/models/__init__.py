@@ -12,6 +12,7 @@ from kaizen.models.improvement import (
 )
 from kaizen.models.observation import Observation
 from kaizen.models.place import Area, ColumnLimit, Team
+from kaizen.models.plant import PlantSetting
 from kaizen.models.reflection import Reflection
 from kaizen.models.report_cache import (
     ReportBuild,
@@ -51,6 +52,7 @@ __all__ = [
     "Improvement",
     "Observation",
     "Outcome",
+    "PlantSetting",
     "Reflection",
     "ReportBuild",
     "ReportLock",

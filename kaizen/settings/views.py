@@ -1,0 +1,96 @@
+"""The plant settings page (admins only) and the per-request plant time zone."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+from wtforms import StringField
+
+from kaizen.accounts.access import require_role
+from kaizen.extensions import db
+from kaizen.models import Role, utcnow
+from kaizen.services.plant_time import (
+    TimeZoneError,
+    plant_zone,
+    reset_zone,
+    save_zone,
+    set_zone,
+    stored_zone_name,
+    to_local,
+    zone_label,
+)
+
+bp = Blueprint("settings", __name__)
+
+
+class PlantSettingsForm(FlaskForm):
+    """The plant's IANA time zone."""
+
+    time_zone = StringField("Time zone")
+
+
+@bp.route("/settings/plant", methods=["GET", "POST"])
+@require_role(Role.ADMIN)
+def plant() -> Response | tuple[str, int] | str:
+    """The plant's time zone: how dates and times are shown and where months and days end."""
+    default = current_app.config["TIME_ZONE"]
+    stored = stored_zone_name(db.session)
+    form = PlantSettingsForm(data={"time_zone": stored or default})
+    if request.method == "POST" and form.validate():
+        try:
+            zone = save_zone(db.session, form.time_zone.data or "")
+        except TimeZoneError as error:
+            form.time_zone.errors = [str(error)]
+        else:
+            flash(f"The plant's time zone is now {zone.key}.", "success")
+            return redirect(url_for(".plant"))
+    status = 422 if form.errors else 200
+    now = utcnow()
+    return render_template(
+        "settings/plant.html",
+        form=form,
+        default=default,
+        stored=stored,
+        now_local=to_local(now),
+        now_label=zone_label(now),
+    ), status
+
+
+def register_plant_time(app: Flask) -> None:
+    """Each request counts and shows time in the plant's zone; templates get `local`."""
+
+    @app.before_request
+    def _use_plant_zone() -> None:
+        if request.endpoint == "static":
+            return
+        g.plant_zone_token = set_zone(plant_zone(db.session, app.config["TIME_ZONE"]))
+
+    @app.teardown_request
+    def _forget_plant_zone(_error: BaseException | None) -> None:
+        token = g.pop("plant_zone_token", None)
+        if token is not None:
+            reset_zone(token)
+
+    @app.template_filter("local")
+    def _local(moment: datetime | None) -> Any:
+        """A stored (UTC) moment as the plant's wall-clock time."""
+        return to_local(moment) if moment is not None else None
+
+    @app.template_global("zone_label")
+    def _zone_label(moment: datetime | None = None) -> str:
+        """The plant zone's abbreviation ('CET', 'UTC') at a stored moment."""
+        return zone_label(moment)
