@@ -159,11 +159,11 @@ def reports_warm_command(month_code: str | None) -> None:
     from kaizen.models import utcnow
     from kaizen.reports.views import cache_settings, render_report_body
     from kaizen.services.months import Month
-    from kaizen.services.plant_time import plant_zone, set_zone
+    from kaizen.services.plant_time import set_zone
     from kaizen.services.report_cache import warm
 
     # Months are the plant's months, as on the page.
-    set_zone(plant_zone(db.session, current_app.config["TIME_ZONE"], fresh=True))
+    set_zone(current_app.extensions["plant_zone"].zone(db.engine, fresh=True))
     now = utcnow()
     months = [Month.of(now).previous, Month.of(now)]
     if month_code is not None:

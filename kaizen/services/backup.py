@@ -253,9 +253,6 @@ def restore_backup(engine: Engine, path: Path) -> Summary:
                 loaded[name] = _load_table(connection, archive, table)
             if connection.dialect.name == "postgresql":
                 _reset_sequences(connection)
-    from kaizen.services.plant_time import forget_cached_zone
-
-    forget_cached_zone()
     return Summary(path, manifest.get("revision"), loaded)
 
 

@@ -8,15 +8,21 @@ day boundaries everywhere follow the plant's calendar while storage stays in UTC
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import SQLAlchemyError
+
 from kaizen.models import PlantSetting
 from kaizen.services import DbSession
+
+log = logging.getLogger(__name__)
 
 DEFAULT_ZONE = "UTC"
 # How long a worker keeps the stored zone before reading it again (another worker may have
@@ -24,7 +30,8 @@ DEFAULT_ZONE = "UTC"
 SETTING_TTL_SECONDS = 30.0
 
 _zone: ContextVar[ZoneInfo | None] = ContextVar("plant_zone", default=None)
-_cache: dict[str, tuple[float, str]] = {}
+# Finds the zone the first time a request needs it (a page that shows no time asks nothing).
+_finder: ContextVar[Callable[[], ZoneInfo] | None] = ContextVar("plant_zone_finder", default=None)
 
 
 class TimeZoneError(ValueError):
@@ -55,7 +62,14 @@ def zone_names() -> set[str]:
 
 def current_zone() -> ZoneInfo:
     """The zone in force (UTC when none was set)."""
-    return _zone.get() or ZoneInfo(DEFAULT_ZONE)
+    zone = _zone.get()
+    if zone is None:
+        finder = _finder.get()
+        if finder is None:
+            return ZoneInfo(DEFAULT_ZONE)
+        zone = finder()
+        _zone.set(zone)
+    return zone
 
 
 @contextmanager
@@ -69,14 +83,20 @@ def use_zone(zone: ZoneInfo | str) -> Iterator[ZoneInfo]:
         _zone.reset(token)
 
 
-def set_zone(zone: ZoneInfo | None) -> object:
-    """Put `zone` in force until `reset_zone(token)` (for request hooks)."""
-    return _zone.set(zone)
+def set_zone(zone: ZoneInfo | None) -> None:
+    """Put `zone` in force for the rest of this context (a command)."""
+    _zone.set(zone)
 
 
-def reset_zone(token: object) -> None:
-    """Undo `set_zone`."""
-    _zone.reset(token)  # type: ignore[arg-type]
+@contextmanager
+def zone_found_by(finder: Callable[[], ZoneInfo]) -> Iterator[None]:
+    """Inside the block (a request), the zone is found by `finder` when first needed."""
+    zone_token, finder_token = _zone.set(None), _finder.set(finder)
+    try:
+        yield
+    finally:
+        _finder.reset(finder_token)
+        _zone.reset(zone_token)
 
 
 def to_local(moment: datetime) -> datetime:
@@ -118,22 +138,40 @@ def stored_zone_name(session: DbSession) -> str:
     return row.time_zone if row else ""
 
 
-def plant_zone(session: DbSession, default: str, *, fresh: bool = False) -> ZoneInfo:
-    """The plant's zone: the stored setting, else `default` (KAIZEN_TIME_ZONE).
+class ZoneSetting:
+    """One app's view of the plant's zone: the stored name, read at most every
+    SETTING_TTL_SECONDS on a connection of its own (never the request's session), else
+    `default` (KAIZEN_TIME_ZONE)."""
 
-    The stored name is read at most every SETTING_TTL_SECONDS per worker, unless `fresh`.
-    """
-    key = str(session.get_bind().engine.url)
-    cached = _cache.get(key)
-    if fresh or cached is None or time.monotonic() - cached[0] > SETTING_TTL_SECONDS:
-        name = stored_zone_name(session)
-        _cache[key] = (time.monotonic(), name)
-    else:
-        name = cached[1]
-    try:
-        return parse_zone(name or default)
-    except TimeZoneError:
-        return ZoneInfo(DEFAULT_ZONE)
+    def __init__(self, default: str) -> None:
+        self.default = default
+        self._read: tuple[float, str] | None = None
+
+    def zone(self, engine: Engine, *, fresh: bool = False) -> ZoneInfo:
+        """The plant's zone now."""
+        read = self._read
+        if fresh or read is None or time.monotonic() - read[0] > SETTING_TTL_SECONDS:
+            try:
+                with engine.connect() as connection:
+                    name = connection.execute(
+                        select(PlantSetting.time_zone).where(PlantSetting.id == 1)
+                    ).scalar()
+            except SQLAlchemyError:
+                log.warning("The plant's time zone could not be read; using %s.", self.default)
+                return self._parse(self.default)
+            read = self._read = (time.monotonic(), name or "")
+        return self._parse(read[1] or self.default)
+
+    def remember(self, name: str) -> None:
+        """A zone this worker just saved is in force here at once."""
+        self._read = (time.monotonic(), name)
+
+    @staticmethod
+    def _parse(name: str) -> ZoneInfo:
+        try:
+            return parse_zone(name)
+        except TimeZoneError:
+            return ZoneInfo(DEFAULT_ZONE)
 
 
 def save_zone(session: DbSession, name: str) -> ZoneInfo:
@@ -146,10 +184,4 @@ def save_zone(session: DbSession, name: str) -> ZoneInfo:
     else:
         row.time_zone = zone.key
     session.commit()
-    _cache[str(session.get_bind().engine.url)] = (time.monotonic(), zone.key)
     return zone
-
-
-def forget_cached_zone() -> None:
-    """Drop every worker-local copy of the stored zone (tests, restore)."""
-    _cache.clear()

@@ -25,12 +25,11 @@ from kaizen.extensions import db
 from kaizen.models import Role, utcnow
 from kaizen.services.plant_time import (
     TimeZoneError,
-    plant_zone,
-    reset_zone,
+    ZoneSetting,
     save_zone,
-    set_zone,
     stored_zone_name,
     to_local,
+    zone_found_by,
     zone_label,
 )
 
@@ -53,6 +52,7 @@ def plant() -> Response | tuple[str, int] | str:
     if request.method == "POST" and form.validate():
         try:
             zone = save_zone(db.session, form.time_zone.data or "")
+            current_app.extensions["plant_zone"].remember(zone.key)
         except TimeZoneError as error:
             form.time_zone.errors = [str(error)]
         else:
@@ -73,17 +73,18 @@ def plant() -> Response | tuple[str, int] | str:
 def register_plant_time(app: Flask) -> None:
     """Each request counts and shows time in the plant's zone; templates get `local`."""
 
+    setting = app.extensions["plant_zone"] = ZoneSetting(app.config["TIME_ZONE"])
+
     @app.before_request
     def _use_plant_zone() -> None:
-        if request.endpoint == "static":
-            return
-        g.plant_zone_token = set_zone(plant_zone(db.session, app.config["TIME_ZONE"]))
+        g.plant_zone = zone_found_by(lambda: setting.zone(db.engine))
+        g.plant_zone.__enter__()
 
     @app.teardown_request
     def _forget_plant_zone(_error: BaseException | None) -> None:
-        token = g.pop("plant_zone_token", None)
-        if token is not None:
-            reset_zone(token)
+        block = g.pop("plant_zone", None)
+        if block is not None:
+            block.__exit__(None, None, None)
 
     @app.template_filter("local")
     def _local(moment: datetime | None) -> Any:
