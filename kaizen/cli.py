@@ -159,24 +159,26 @@ def reports_warm_command(month_code: str | None) -> None:
     from kaizen.models import utcnow
     from kaizen.reports.views import cache_settings, render_report_body
     from kaizen.services.months import Month
-    from kaizen.services.plant_time import set_zone
+    from kaizen.services.plant_time import use_zone
     from kaizen.services.report_cache import warm
 
     # Months are the plant's months, as on the page.
-    set_zone(current_app.extensions["plant_zone"].zone(db.engine, fresh=True))
-    now = utcnow()
-    months = [Month.of(now).previous, Month.of(now)]
-    if month_code is not None:
-        month = Month.parse(month_code)
-        if month is None:
-            raise click.BadParameter("use YYYY-MM, for example 2026-03", param_hint="--month")
-        months = [month]
-    # The page's links are made as in a request to the app's root.
-    with current_app.test_request_context():
-        for month, build in zip(
-            months, warm(db.session, months, now, render_report_body, cache_settings()), strict=True
-        ):
-            click.echo(f"{month.label}: built {build.built_at:%Y-%m-%d %H:%M} UTC")
+    with use_zone(current_app.extensions["plant_zone"].zone(db.engine, fresh=True)):
+        now = utcnow()
+        months = [Month.of(now).previous, Month.of(now)]
+        if month_code is not None:
+            month = Month.parse(month_code)
+            if month is None:
+                raise click.BadParameter("use YYYY-MM, for example 2026-03", param_hint="--month")
+            months = [month]
+        # The page's links are made as in a request to the app's root.
+        with current_app.test_request_context():
+            for month, build in zip(
+                months,
+                warm(db.session, months, now, render_report_body, cache_settings()),
+                strict=True,
+            ):
+                click.echo(f"{month.label}: built {build.built_at:%Y-%m-%d %H:%M} UTC")
 
 
 @click.command("create-user")

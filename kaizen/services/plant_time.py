@@ -83,11 +83,6 @@ def use_zone(zone: ZoneInfo | str) -> Iterator[ZoneInfo]:
         _zone.reset(token)
 
 
-def set_zone(zone: ZoneInfo | None) -> None:
-    """Put `zone` in force for the rest of this context (a command)."""
-    _zone.set(zone)
-
-
 @contextmanager
 def zone_found_by(finder: Callable[[], ZoneInfo]) -> Iterator[None]:
     """Inside the block (a request), the zone is found by `finder` when first needed."""
