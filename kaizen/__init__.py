@@ -80,6 +80,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from kaizen.reports.views import bp as reports_bp
     from kaizen.root_causes.views import bp as root_causes_bp
     from kaizen.services.audit import install_audit_hook
+    from kaizen.settings.views import bp as settings_bp
+    from kaizen.settings.views import register_plant_time
     from kaizen.teams.views import bp as teams_bp
     from kaizen.web import register_web_helpers
 
@@ -96,6 +98,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     install_audit_hook()
     app.register_blueprint(devices_bp)
     install_kiosk_mode(app)
+    app.register_blueprint(settings_bp)
+    register_plant_time(app)
     register_web_helpers(app)
     register_commands(app)
 

@@ -1,5 +1,5 @@
 """Command line: `kaizen serve`, `kaizen demo-data`, `kaizen create-user`, `kaizen reports
-warm` and `kaizen db ...`.
+warm`, `kaizen backup`, `kaizen restore` and `kaizen db ...`.
 
 `kaizen` is a Flask command group bound to `create_app`, so every `flask --app kaizen`
 command (including Flask-Migrate's `db upgrade`) also works as `kaizen ...`.
@@ -8,6 +8,8 @@ command (including Flask-Migrate's `db upgrade`) also works as `kaizen ...`.
 from __future__ import annotations
 
 import os
+import re
+from pathlib import Path
 from typing import Any
 
 import click
@@ -45,6 +47,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(bench_data_command)
     app.cli.add_command(bench_command)
     app.cli.add_command(reports_group)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 def database_is_empty() -> bool:
@@ -156,21 +160,26 @@ def reports_warm_command(month_code: str | None) -> None:
     from kaizen.models import utcnow
     from kaizen.reports.views import cache_settings, render_report_body
     from kaizen.services.months import Month
+    from kaizen.services.plant_time import use_zone
     from kaizen.services.report_cache import warm
 
-    now = utcnow()
-    months = [Month.of(now).previous, Month.of(now)]
-    if month_code is not None:
-        month = Month.parse(month_code)
-        if month is None:
-            raise click.BadParameter("use YYYY-MM, for example 2026-03", param_hint="--month")
-        months = [month]
-    # The page's links are made as in a request to the app's root.
-    with current_app.test_request_context():
-        for month, build in zip(
-            months, warm(db.session, months, now, render_report_body, cache_settings()), strict=True
-        ):
-            click.echo(f"{month.label}: built {build.built_at:%Y-%m-%d %H:%M} UTC")
+    # Months are the plant's months, as on the page.
+    with use_zone(current_app.extensions["plant_zone"].zone(db.engine, fresh=True)):
+        now = utcnow()
+        months = [Month.of(now).previous, Month.of(now)]
+        if month_code is not None:
+            month = Month.parse(month_code)
+            if month is None:
+                raise click.BadParameter("use YYYY-MM, for example 2026-03", param_hint="--month")
+            months = [month]
+        # The page's links are made as in a request to the app's root.
+        with current_app.test_request_context():
+            for month, build in zip(
+                months,
+                warm(db.session, months, now, render_report_body, cache_settings()),
+                strict=True,
+            ):
+                click.echo(f"{month.label}: built {build.built_at:%Y-%m-%d %H:%M} UTC")
 
 
 @click.command("create-user")
@@ -278,3 +287,106 @@ def _print_welcome(host: str, port: int) -> None:
         return
     if admin is not None and admin.check_password(DEMO_PASSWORD):
         click.echo(f"  Demo sign-in: {DEMO_ADMIN} / {DEMO_PASSWORD}\n")
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(path: Path) -> None:
+    """Write a consistent copy of the whole plant (photos included) to PATH, while the app
+    keeps serving; `kaizen restore PATH` loads it into an empty database."""
+    from kaizen.services.backup import BackupError, write_backup
+
+    try:
+        summary = write_backup(db.engine, path)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Backup written to {summary.path}: {summary.describe()}.")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def restore_command(path: Path) -> None:
+    """Load the backup at PATH into this database, which must be empty (run `kaizen db
+    upgrade` first); a database holding data is refused."""
+    from kaizen.services.backup import BackupError, restore_backup
+
+    try:
+        summary = restore_backup(db.engine, path)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Restored {summary.path}: {summary.describe()}.")
+
+
+def downgrade_reaches_base(revision: str) -> bool:
+    """Whether `kaizen db downgrade REVISION` would go below the first revision."""
+    from alembic.script import ScriptDirectory
+    from flask_migrate import Migrate
+
+    from kaizen.services.backup import schema_revision
+
+    if revision == "base":
+        return True
+    match = re.fullmatch(r"-(\d+)", revision.strip())
+    if match is None:
+        return False
+    migrate: Migrate = current_app.extensions["migrate"]
+    script = ScriptDirectory.from_config(migrate.migrate.get_config())
+    with db.engine.connect() as connection:
+        current = schema_revision(connection)
+    steps = int(match[1])
+    while current is not None and steps > 0:
+        found = script.get_revision(current)
+        down = found.down_revision if found is not None else None
+        current = down if isinstance(down, str) or down is None else down[0]
+        steps -= 1
+    return current is None
+
+
+def _guard_downgrade() -> None:
+    """Give Flask-Migrate's `db downgrade` a `--force` flag and refuse, without it, to go
+    below the first revision (which drops every table) on a database holding data."""
+    from flask_migrate.cli import db as migrate_group
+
+    original = migrate_group.commands.get("downgrade")
+    if original is None or getattr(original, "kaizen_guarded", False):
+        return
+
+    @click.pass_context
+    def guarded(ctx: click.Context, force: bool, **options: Any) -> None:
+        if not force and not options.get("sql") and downgrade_reaches_base(options["revision"]):
+            from kaizen.services.backup import rows_in
+
+            with db.engine.connect() as connection:
+                held = {name: count for name, count in rows_in(connection).items() if count}
+            if held:
+                listed = ", ".join(f"{name} ({count} rows)" for name, count in held.items())
+                raise click.ClickException(
+                    "Downgrading to base drops every table, and this database holds data: "
+                    f"{listed}. Take a backup first (`kaizen backup PATH`), then run the "
+                    "downgrade again with --force if you really mean it."
+                )
+        assert original is not None and original.callback is not None
+        ctx.invoke(original.callback, **options)
+
+    command = click.Command(
+        "downgrade",
+        callback=with_appcontext(guarded),
+        params=[
+            *original.params,
+            click.Option(
+                ["--force"],
+                is_flag=True,
+                help="Downgrade to base even though the database holds data (drops it all).",
+            ),
+        ],
+        help=(original.help or "Revert to a previous version")
+        + ". Below the first revision (base) a database holding data is refused unless "
+        "--force is given.",
+    )
+    command.kaizen_guarded = True  # type: ignore[attr-defined]
+    migrate_group.add_command(command)
+
+
+_guard_downgrade()

@@ -54,6 +54,19 @@ def _whole_number(name: str, default: str) -> int:
     return int(raw)
 
 
+def _time_zone(name: str) -> str:
+    """KAIZEN_TIME_ZONE: an IANA zone name such as Europe/Berlin (default UTC)."""
+    from zoneinfo import ZoneInfo
+
+    raw = os.environ.get(name, "").strip() or "UTC"
+    try:
+        ZoneInfo(raw)
+    except (ValueError, KeyError) as error:
+        message = f"{name} must be an IANA time zone such as Europe/Berlin, not {raw!r}."
+        raise ValueError(message) from error
+    return raw
+
+
 def settings_from_environment(instance_path: Path) -> dict[str, Any]:
     """Build the Flask config mapping from environment variables."""
     env = os.environ
@@ -79,6 +92,8 @@ def settings_from_environment(instance_path: Path) -> dict[str, Any]:
         "REMEMBER_COOKIE_SECURE": env.get("KAIZEN_SECURE_COOKIES", "0") == "1",
         # How long a monthly report build is used while nothing changes (ages grow with
         # time), and how much the shared report cache may hold.
+        # The plant's time zone until an admin sets one (Settings, Plant).
+        "TIME_ZONE": _time_zone("KAIZEN_TIME_ZONE"),
         "REPORT_MAX_AGE_HOURS": _whole_number("KAIZEN_REPORT_MAX_AGE_HOURS", "12"),
         "REPORT_CACHE_MB": _whole_number("KAIZEN_REPORT_CACHE_MB", "200"),
         # "Keep me signed in": days a remember-me cookie lasts (revoked sooner by sign-out,

@@ -154,6 +154,9 @@ DECISIONS: dict[tuple[str, str], tuple[Answer, ...]] = {
     ("POST", "/admin/tokens/<int:token_id>/revoke"): (LOGIN, 403, 403, 403, 403, 403, 403, 302),
     ("GET", "/admin/audit"):                     (LOGIN, OBSERVE, 403, 403, 403, 403, 403, 200),
     ("GET", "/admin/audit.csv"):                 (LOGIN, OBSERVE, 403, 403, 403, 403, 403, 200),
+    # The plant's own settings (its time zone): admins only.
+    ("GET", "/settings/plant"):                  (LOGIN, OBSERVE, 403, 403, 403, 403, 403, 200),
+    ("POST", "/settings/plant"):                 (LOGIN, 403, 403, 403, 403, 403, 403, 302),
 }
 # fmt: on
 
@@ -329,6 +332,7 @@ FORMS: dict[tuple[str, str], FormData] = {
         "team": str(i["team"]),
     },
     ("POST", "/admin/accounts/<int:account_id>/active"): lambda i: {"active": "0"},
+    ("POST", "/settings/plant"): lambda i: {"time_zone": "Europe/Berlin"},
     ("POST", "/admin/tokens"): lambda i: {
         "name": "Press counter",
         "owner": str(i["member"]),

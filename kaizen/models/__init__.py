@@ -14,6 +14,7 @@ from kaizen.models.improvement import (
 )
 from kaizen.models.observation import Observation
 from kaizen.models.place import Area, ColumnLimit, Team
+from kaizen.models.plant import PlantSetting
 from kaizen.models.reflection import Reflection
 from kaizen.models.report_cache import (
     ReportBuild,
@@ -56,6 +57,7 @@ __all__ = [
     "KioskDevice",
     "Observation",
     "Outcome",
+    "PlantSetting",
     "Reflection",
     "RememberToken",
     "ReportBuild",

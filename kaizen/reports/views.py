@@ -15,6 +15,7 @@ from markupsafe import Markup
 
 from kaizen.extensions import db
 from kaizen.models import utcnow
+from kaizen.services.plant_time import to_local, zone_label
 from kaizen.services.report_cache import CacheSettings, find_build, stored_part
 from kaizen.services.report_page import CHART_NAMES, TABLES, report_page
 from kaizen.services.reports import MonthlyReport, ReportParams, read_params
@@ -43,7 +44,7 @@ def render_report_body(report: MonthlyReport, params: ReportParams, now: datetim
         page=report_page(db.session, report, params, now),
         filters=params.filters(),
         query=params.query(),
-        as_of=f"{now:%Y-%m-%d %H:%M} UTC",
+        as_of=f"{to_local(now):%Y-%m-%d %H:%M} {zone_label(now)}",
     )
 
 

@@ -38,6 +38,7 @@ from kaizen.services.board_state import board_token
 from kaizen.services.flow import percentile
 from kaizen.services.months import Month
 from kaizen.services.overview import reporting_note
+from kaizen.services.plant_time import to_local
 
 # Done shows the cards finished in this many days; older ones are a link away.
 DONE_WINDOW_DAYS = 30
@@ -190,8 +191,8 @@ def tv_board(board: Board, per_column: int = TV_CARDS) -> Board:
 
 
 def _days(start: datetime, end: datetime) -> int:
-    """Calendar days from one moment to another (the board shows whole days)."""
-    return (end.date() - start.date()).days
+    """Calendar days of the plant from one moment to another (the board shows whole days)."""
+    return (to_local(end).date() - to_local(start).date()).days
 
 
 def _p85(samples: Sequence[int]) -> int | None:

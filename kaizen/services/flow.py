@@ -16,6 +16,7 @@ from datetime import date, datetime, time, timedelta
 
 from kaizen.models import BoardColumn, Outcome, Waste
 from kaizen.services.months import Month
+from kaizen.services.plant_time import to_local
 
 SECONDS_PER_DAY = 86_400.0
 WORKING_WEEKDAYS = 5  # Monday to Friday
@@ -240,7 +241,8 @@ def span_days(start: datetime, end: datetime, working_days: bool = False) -> flo
     if end <= start:
         return 0.0
     if working_days:
-        return _weekday_seconds(start, end) / SECONDS_PER_DAY
+        # Monday to Friday on the plant's clock, not in UTC.
+        return _weekday_seconds(to_local(start), to_local(end)) / SECONDS_PER_DAY
     return (end - start).total_seconds() / SECONDS_PER_DAY
 
 

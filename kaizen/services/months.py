@@ -1,14 +1,17 @@
 """One value type for a calendar month, used wherever a month is parsed, shown or counted.
 
-Months are calendar months of the stored (UTC) timestamps; `start` and `end` are the naive
-datetimes that bound the month, so queries read `start <= moment < end`.
+Months are calendar months of the plant's time zone (kaizen/services/plant_time.py); `start`
+and `end` are the stored (naive UTC) moments that bound the month, so queries read
+`start <= moment < end`, and `Month.of(moment)` is the plant's month of a stored moment.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
+
+from kaizen.services.plant_time import day_start, to_local
 
 _CODE = re.compile(r"(\d{4})-(\d{2})")
 # Years a person may ask for: wide enough for any plant's history, narrow enough that the
@@ -29,7 +32,9 @@ class Month:
 
     @classmethod
     def of(cls, moment: date | datetime) -> Month:
-        """The month a day or moment falls in."""
+        """The month a day, or a stored (UTC) moment in the plant's zone, falls in."""
+        if isinstance(moment, datetime):
+            moment = to_local(moment)
         return cls(moment.year, moment.month)
 
     @classmethod
@@ -65,8 +70,8 @@ class Month:
 
     @property
     def start(self) -> datetime:
-        """Midnight at the start of the month."""
-        return datetime.combine(self.first_day, time())
+        """The stored (UTC) moment of the plant's midnight at the start of the month."""
+        return day_start(self.first_day)
 
     @property
     def end(self) -> datetime:
@@ -93,6 +98,8 @@ class Month:
         return [self.shift(offset) for offset in range(1 - count, 1)]
 
     def __contains__(self, moment: date | datetime) -> bool:
+        if isinstance(moment, datetime):
+            moment = to_local(moment)
         return (moment.year, moment.month) == (self.year, self.month)
 
     def __str__(self) -> str:

@@ -15,6 +15,7 @@ from kaizen.models import BoardColumn, Waste
 from kaizen.services import DbSession, charts
 from kaizen.services.flow import Lesson
 from kaizen.services.months import Month
+from kaizen.services.plant_time import to_local
 from kaizen.services.reports import Choice, MonthlyReport, ReportParams, choices
 
 # --------------------------------------------------------------------------------------
@@ -60,7 +61,7 @@ def _finished_table(report: MonthlyReport, unit: str) -> Table:
                 f.team_name,
                 _waste(f.waste),
                 f.outcome.label if f.outcome else "Reopened",
-                f"{f.finished_at:%Y-%m-%d}" if f.finished_at else "",
+                f"{to_local(f.finished_at):%Y-%m-%d}" if f.finished_at else "",
                 _days(f.cycle_days),
                 _days(f.lead_days),
                 _days(f.blocked_days),
@@ -77,7 +78,7 @@ def _cycle_table(report: MonthlyReport, unit: str) -> Table:
             f.title,
             f.team_name,
             _waste(f.waste),
-            f"{f.finished_at:%Y-%m-%d}" if f.finished_at else "",
+            f"{to_local(f.finished_at):%Y-%m-%d}" if f.finished_at else "",
             _days(f.cycle_days),
         ]
         for f in report.cycle_points
@@ -173,7 +174,7 @@ def _before_after_table(report: MonthlyReport, _unit: str) -> Table:
         [
             [
                 b.title,
-                f"{b.finished_at:%Y-%m-%d}",
+                f"{to_local(b.finished_at):%Y-%m-%d}",
                 b.before_count,
                 round(b.before_per_week, 2),
                 b.after_count,

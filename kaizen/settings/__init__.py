@@ -1,0 +1,1 @@
+"""The plant settings page (admins only): the plant's time zone."""

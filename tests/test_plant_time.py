@@ -1,0 +1,154 @@
+"""The plant's time zone: months and days begin at the plant's midnight, pages show local time,
+and storage stays UTC (on SQLite and PostgreSQL alike)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from kaizen.models import BoardColumn, Outcome, Role
+from kaizen.services.months import Month
+from kaizen.services.plant_time import use_zone
+from kaizen.services.report_cache import build_key
+from kaizen.services.reports import ReportParams, monthly_report
+from tests.conftest import SignIn
+from tests.factories import make_moved_improvement, make_observation, make_user
+
+PLAN, DO, DONE = BoardColumn.PLAN, BoardColumn.DO, BoardColumn.DONE
+# 2026's last Sunday of October is the 25th: Berlin leaves summer time (UTC+2 -> UTC+1).
+BERLIN_SWITCH = datetime(2026, 10, 25, 1, 0)
+
+
+def finished_at(session: Session, moment: datetime, title: str) -> None:
+    """A card finished (adopted) at the stored UTC `moment`, started two days before."""
+    make_moved_improvement(
+        session,
+        [(PLAN, moment - timedelta(days=2)), (DO, moment - timedelta(days=1)), (DONE, moment)],
+        created_at=moment - timedelta(days=3),
+        title=title,
+        outcome=Outcome.ADOPTED,
+    )
+
+
+def finished_titles(session: Session, month: Month, now: datetime) -> set[str]:
+    report = monthly_report(session, month, now)
+    return {flow.title for flow in report.finished}
+
+
+def test_berlin_months_end_at_local_midnight_across_the_october_clock_change(
+    session: Session,
+) -> None:
+    with use_zone("Europe/Berlin"):
+        october = Month(2026, 10)
+        # October begins at midnight summer time (UTC+2) and ends at midnight winter time.
+        assert october.start == datetime(2026, 9, 30, 22, 0)
+        assert october.end == datetime(2026, 10, 31, 23, 0)
+        assert october.end - october.start == timedelta(days=31, hours=1)
+
+    finished_at(session, datetime(2026, 10, 31, 22, 30), "Late on the 31st (23:30 CET)")
+    finished_at(session, datetime(2026, 10, 31, 23, 30), "00:30 CET on 1 November")
+    finished_at(session, BERLIN_SWITCH - timedelta(minutes=30), "Before the clocks went back")
+    session.commit()
+    now = datetime(2026, 11, 20, 12, 0)
+
+    with use_zone("Europe/Berlin"):
+        assert finished_titles(session, Month(2026, 10), now) == {
+            "Late on the 31st (23:30 CET)",
+            "Before the clocks went back",
+        }
+        assert finished_titles(session, Month(2026, 11), now) == {"00:30 CET on 1 November"}
+        throughput = {
+            t.month: t.total for t in monthly_report(session, Month(2026, 11), now).throughput
+        }
+        assert throughput[Month(2026, 10)] == 2
+        assert throughput[Month(2026, 11)] == 1
+    # The same rows counted in UTC put all three in October.
+    with use_zone("UTC"):
+        assert len(finished_titles(session, Month(2026, 10), now)) == 3
+
+
+def test_east_of_utc_a_card_finished_at_half_past_midnight_on_the_first_counts_in_that_month(
+    session: Session,
+) -> None:
+    # 00:30 on 1 March in Tokyo (UTC+9) is 15:30 on 28 February in UTC.
+    finished_at(session, datetime(2026, 2, 28, 15, 30), "Tokyo 1 March 00:30")
+    session.commit()
+    now = datetime(2026, 3, 20, 3, 0)
+
+    with use_zone("Asia/Tokyo"):
+        assert finished_titles(session, Month(2026, 3), now) == {"Tokyo 1 March 00:30"}
+        assert finished_titles(session, Month(2026, 2), now) == set()
+        assert Month.of(datetime(2026, 2, 28, 15, 30)) == Month(2026, 3)
+
+
+def test_the_report_cache_key_changes_with_the_zone() -> None:
+    params = ReportParams(month=Month(2026, 3))
+    with use_zone("Europe/Berlin"):
+        berlin = build_key(params, 7)
+    with use_zone("Asia/Tokyo"):
+        tokyo = build_key(params, 7)
+    assert berlin != tokyo
+
+
+def test_an_admin_sets_the_zone_and_the_list_filters_and_shows_plant_time(
+    client: FlaskClient, session: Session, sign_in: SignIn
+) -> None:
+    admin = make_user(session, role=Role.ADMIN)
+    make_observation(
+        session, observed_at=datetime(2026, 2, 28, 15, 30), description="Spill by press 4."
+    )
+    session.commit()
+    sign_in(admin)
+
+    before = client.get("/observations?month=2026-02").get_data(as_text=True)
+    assert "Spill by press 4." in before
+    assert "28 Feb 2026, 15:30" in before
+
+    page = client.get("/settings/plant")
+    assert page.status_code == 200
+    assert "Plant settings" in page.get_data(as_text=True)
+    saved = client.post("/settings/plant", data={"time_zone": "Asia/Tokyo"})
+    assert saved.status_code == 302
+    assert "Asia/Tokyo" in client.get("/settings/plant").get_data(as_text=True)
+
+    march = client.get("/observations?month=2026-03").get_data(as_text=True)
+    february = client.get("/observations?month=2026-02").get_data(as_text=True)
+    assert "Spill by press 4." in march
+    assert "01 Mar 2026, 00:30" in march
+    assert "Spill by press 4." not in february
+    # Storage stays UTC.
+    session.expire_all()
+    from kaizen.models import Observation
+
+    stored = session.query(Observation).one()
+    assert stored.observed_at == datetime(2026, 2, 28, 15, 30)
+
+
+def test_a_zone_that_does_not_exist_is_refused_with_a_clear_message(
+    client: FlaskClient, session: Session, sign_in: SignIn
+) -> None:
+    admin = make_user(session, role=Role.ADMIN)
+    session.commit()
+    sign_in(admin)
+
+    for hostile in ("Mars/Olympus", "../../etc/passwd", ""):
+        answer = client.post("/settings/plant", data={"time_zone": hostile})
+        assert answer.status_code == 422
+        assert "is not a time zone" in answer.get_data(as_text=True)
+    # Longer than any zone's name: refused by the length every one-line box has.
+    answer = client.post("/settings/plant", data={"time_zone": "x" * 500})
+    assert answer.status_code == 422
+    assert "Keep this to 200 characters or fewer." in answer.get_data(as_text=True)
+
+
+def test_only_admins_reach_the_plant_settings(
+    client: FlaskClient, session: Session, sign_in: SignIn
+) -> None:
+    lead = make_user(session, role=Role.LEAD)
+    session.commit()
+    assert client.get("/settings/plant").status_code in (302, 401)
+    sign_in(lead)
+    assert client.get("/settings/plant").status_code == 403
+    assert client.post("/settings/plant", data={"time_zone": "Asia/Tokyo"}).status_code == 403
