@@ -31,6 +31,16 @@ def vary_on_htmx(response: Response) -> Response:
     return response
 
 
+def csv_download(data: Any, stem: str) -> Response:
+    """A table (kaizen/services/exports.py) as a CSV file to save."""
+    from kaizen.services.exports import csv_bytes
+
+    response = Response(csv_bytes(data), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{stem}.csv"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 # An id no row has, to build an address pattern once with url_for.
 _ID_MARK = 9_876_543_210_123
 

@@ -10,8 +10,9 @@ from werkzeug.wrappers import Response
 from kaizen.extensions import db, htmx
 from kaizen.models import Outcome, Waste, utcnow
 from kaizen.services import learning as service
+from kaizen.services.exports import lessons_table
 from kaizen.services.months import Month
-from kaizen.web import is_partial_request, vary_on_htmx
+from kaizen.web import csv_download, is_partial_request, vary_on_htmx
 
 bp = Blueprint("learning", __name__, url_prefix="/learning")
 
@@ -23,9 +24,8 @@ def _enum(enum_cls: Any, value: str | None) -> Any:
         return None
 
 
-@bp.get("")
-def hub() -> Response:
-    """All reflections newest first, with search and filters."""
+def _filters() -> tuple[service.LessonFilters, Month | None]:
+    """The hub's search and filters from the query string; anything malformed is ignored."""
     args = request.args
     month = Month.parse(args.get("month"))
     filters = service.LessonFilters(
@@ -37,6 +37,25 @@ def hub() -> Response:
         start=month.start if month else None,
         end=month.end if month else None,
     )
+    return filters, month
+
+
+def _chosen() -> dict[str, Any]:
+    """The search and filters as query arguments (for the CSV link)."""
+    return {key: value for key, value in request.args.items() if value}
+
+
+@bp.get("/export.csv")
+def export() -> Response:
+    """Every reflection the hub's search and filters find, as CSV."""
+    filters, _month = _filters()
+    return csv_download(lessons_table(db.session, filters), "kaizen-lessons")
+
+
+@bp.get("")
+def hub() -> Response:
+    """All reflections newest first, with search and filters."""
+    filters, month = _filters()
     found = service.list_lessons(db.session, filters)
     teams, areas = service.filter_choices(db.session)
     this_month = Month.of(utcnow())
@@ -49,6 +68,7 @@ def hub() -> Response:
         "teams": teams,
         "areas": areas,
         "lessons_this_month_url": url_for("learning.lessons", month=this_month.code),
+        "export_url": url_for(".export", **_chosen()),
         "lessons_last_month_url": url_for("learning.lessons", month=this_month.previous.code),
     }
     partial = is_partial_request() and htmx.target == "lesson-list"

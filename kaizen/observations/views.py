@@ -27,6 +27,7 @@ from kaizen.accounts.access import require_role
 from kaizen.extensions import csrf, db
 from kaizen.models import Area, Frequency, Role, User, Waste
 from kaizen.observations.forms import LinkCardForm, LinkRootCauseForm, ObservationForm
+from kaizen.services.exports import observations_table
 from kaizen.services.months import Month
 from kaizen.services.observations import (
     EntryPage,
@@ -49,7 +50,7 @@ from kaizen.services.observations import (
 )
 from kaizen.services.photos import MAX_PHOTO_BYTES
 from kaizen.services.qr import AreaCode, observe_url, qr_svg
-from kaizen.web import is_partial_request, render_page_or_fragment
+from kaizen.web import csv_download, is_partial_request, render_page_or_fragment
 
 bp = Blueprint("observations", __name__)
 
@@ -214,7 +215,19 @@ def index() -> Response:
         previous_url=url_for(".index", **args, page=result.page - 1),
         next_url=url_for(".index", **args, page=result.page + 1),
         clear_url=url_for(".index"),
+        export_url=url_for(".export", **args),
     )
+
+
+@bp.get("/observations/export.csv")
+@require_role(Role.VIEWER)
+def export() -> Response:
+    """The list with its filters as CSV, every page of it."""
+    filters = _filters(request.args)
+    args = _filter_args(filters)
+    args["unlinked"] = "unlinked" if filters.unlinked else None
+    stem = "-".join(["kaizen-observations", *[str(v) for v in args.values() if v]])
+    return csv_download(observations_table(db.session, filters), stem)
 
 
 @bp.get("/observations/<int:observation_id>/links")

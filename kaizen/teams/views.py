@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 from kaizen.accounts.access import require_role
 from kaizen.extensions import db
 from kaizen.models import BoardColumn, Role
+from kaizen.services.exports import areas_table, teams_table
 from kaizen.services.teams import (
     TeamSettingsError,
     limit_settings,
@@ -19,6 +20,7 @@ from kaizen.services.teams import (
     team_by_slug,
 )
 from kaizen.teams.forms import TeamSettingsForm
+from kaizen.web import csv_download
 
 bp = Blueprint("teams", __name__)
 
@@ -33,6 +35,18 @@ def index() -> str:
         can_manage=current_user.is_authenticated and current_user.can(Role.LEAD),
         can_file=current_user.is_authenticated and current_user.can(Role.MEMBER),
     )
+
+
+@bp.get("/teams/export.csv")
+def export() -> Response:
+    """Every team with its cycle start and WIP limits, as CSV; open like the teams page."""
+    return csv_download(teams_table(list_teams(db.session)), "kaizen-teams")
+
+
+@bp.get("/areas/export.csv")
+def areas_export() -> Response:
+    """Every area of a team, as the teams page lists them, as CSV."""
+    return csv_download(areas_table(list_teams(db.session)), "kaizen-areas")
 
 
 @bp.route("/teams/<slug>/settings", methods=["GET", "POST"])
