@@ -195,7 +195,7 @@ def export() -> Response:
     except TeamNotFound:
         abort(404)
     parts = ["kaizen-board", team_slug, "all-done" if all_done else None]
-    return csv_download(board_table(board), "-".join(part for part in parts if part))
+    return csv_download(board_table(db.session, board), "-".join(part for part in parts if part))
 
 
 @bp.get("/board/moves.csv")

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from kaizen.models import CardMove, Improvement, RootCause, Team
@@ -112,6 +112,8 @@ BOARD_HEADERS = [
     "Waste",
     "Owner",
     "Days in column",
+    "Created at (UTC)",
+    "In column since (UTC)",
     "Blocked",
     "Blocked reason",
     "Outcome",
@@ -120,8 +122,26 @@ BOARD_HEADERS = [
 ]
 
 
-def board_table(board: Board) -> Table:
+def _card_dates(session: DbSession, ids: list[int]) -> dict[int, tuple[datetime, datetime]]:
+    """Each card's creation and its last arrival in the column it is in (one query)."""
+    arrived = (
+        select(func.max(CardMove.moved_at))
+        .where(
+            CardMove.improvement_id == Improvement.id,
+            CardMove.to_column == Improvement.board_column,
+        )
+        .scalar_subquery()
+    )
+    found = session.execute(
+        select(Improvement.id, Improvement.created_at, arrived).where(Improvement.id.in_(ids))
+    )
+    return {card_id: (created, since or created) for card_id, created, since in found}
+
+
+def board_table(session: DbSession, board: Board) -> Table:
     """The cards of a board as it is shown (one team or all, recent Done or all of it)."""
+    ids = [card.id for lane in board.lanes for column in lane.columns for card in column.cards]
+    dates = _card_dates(session, ids)
     rows: list[list[Cell]] = []
     for lane in board.lanes:
         for column in lane.columns:
@@ -136,6 +156,8 @@ def board_table(board: Board) -> Table:
                         card.waste.label if card.waste else "",
                         card.owner_name or "",
                         _number(card.age_days),
+                        _when(dates[card.id][0]),
+                        _when(dates[card.id][1]),
                         "yes" if card.blocked else "no",
                         card.blocked_reason or "",
                         card.outcome.label if card.outcome else "",
