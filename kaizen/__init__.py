@@ -67,6 +67,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from kaizen.accounts.views import bp as accounts_bp
     from kaizen.board.views import bp as board_bp
     from kaizen.cli import register_commands
+    from kaizen.imports.views import bp as imports_bp
     from kaizen.improvements.views import bp as improvements_bp
     from kaizen.learning.views import bp as learning_bp
     from kaizen.main.views import bp as main_bp
@@ -85,6 +86,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(reports_bp)
     app.register_blueprint(root_causes_bp)
     app.register_blueprint(learning_bp)
+    app.register_blueprint(imports_bp)
     register_web_helpers(app)
     register_commands(app)
 

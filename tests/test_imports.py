@@ -192,3 +192,75 @@ def test_the_exported_csv_reads_back_cell_for_cell() -> None:
 
     table = read_table("t.csv", csv_bytes(Table(["A", "B"], [["Zoë", 3]])))
     assert table == [["A", "B"], ["Zoë", "3"]]
+
+
+def upload(client: FlaskClient, rows: list[list[str]], action: str) -> tuple[int, str]:
+    """Post a CSV to the import page as the browser's htmx form does."""
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    response = client.post(
+        "/import",
+        data={
+            "file": (io.BytesIO(buffer.getvalue().encode()), "plant.csv"),
+            "action": action,
+            "kind": "",
+        },
+        headers={"HX-Request": "true"},
+        content_type="multipart/form-data",
+    )
+    return response.status_code, response.get_data(as_text=True)
+
+
+def test_the_import_page_is_for_admins_only(
+    client: FlaskClient, session: Session, sign_in: SignIn
+) -> None:
+    assert client.get("/import").status_code == 302
+    lead = make_user(session, role=Role.LEAD)
+    admin = make_user(session, role=Role.ADMIN)
+    session.commit()
+    sign_in(lead)
+    assert client.get("/import").status_code == 403
+    sign_in.out()
+    sign_in(admin)
+    assert "Import a spreadsheet" in client.get("/import").get_data(as_text=True)
+
+
+def test_the_import_page_checks_then_imports_and_names_bad_rows(
+    client: FlaskClient, session: Session, sign_in: SignIn
+) -> None:
+    admin = make_user(session, role=Role.ADMIN)
+    session.commit()
+    sign_in(admin)
+
+    status, body = upload(
+        client, [*OBSERVATIONS, ["2026-03-04", "", "Waiting", "x", "", ""]], "import"
+    )
+    assert status == 422
+    assert "<td>4</td><td>Area is empty</td>" in body
+    assert count(session, Observation) == 0
+
+    status, body = upload(client, OBSERVATIONS, "check")
+    assert status == 200
+    assert "All 2 rows of observations can be imported" in body
+    assert "<td>Notes</td><td>ignored</td>" in body
+    assert count(session, Observation) == 0
+
+    status, body = upload(client, OBSERVATIONS, "import")
+    assert status == 200 and "Imported 2 observations" in body
+    assert count(session, Observation) == 2
+
+
+def test_the_import_page_refuses_other_files_with_a_message(
+    client: FlaskClient, session: Session, sign_in: SignIn
+) -> None:
+    admin = make_user(session, role=Role.ADMIN)
+    session.commit()
+    sign_in(admin)
+    response = client.post(
+        "/import",
+        data={"file": (io.BytesIO(b"MZ\x90\x00"), "tool.exe"), "action": "check"},
+        headers={"HX-Request": "true"},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    assert "Only CSV or XLSX files can be imported." in response.get_data(as_text=True)
