@@ -6,6 +6,7 @@ page already holds. Every answer that depends on HX-Request says so with `Vary`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -36,7 +37,9 @@ def csv_download(data: Any, stem: str) -> Response:
     from kaizen.services.exports import csv_bytes
 
     response = Response(csv_bytes(data), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="{stem}.csv"'
+    # The name carries query-string values: keep only characters safe in any file name.
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", stem)[:120]
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     response.headers["Cache-Control"] = "no-store"
     return response
 

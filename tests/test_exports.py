@@ -137,6 +137,8 @@ def test_the_move_log_downloads_for_a_team_and_for_one_card(
     assert {row["Title"] for row in download(client, "/board/moves.csv?team=press")} == {
         "Kanban square"
     }
+    odd = client.get('/board/moves.csv?team=a"b;c')
+    assert odd.headers["Content-Disposition"] == 'attachment; filename="kaizen-moves-a-b-c.csv"'
     assert len(download(client, "/board/moves.csv")) == 4
 
 
