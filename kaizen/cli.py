@@ -49,6 +49,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(reports_group)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(import_command)
 
 
 def database_is_empty() -> bool:
@@ -101,6 +102,43 @@ def doctor_command() -> None:
     click.echo(report(findings))
     if any(finding.level == PROBLEM for finding in findings):
         raise SystemExit(1)
+
+
+@click.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--kind",
+    type=click.Choice(["observations", "cards"]),
+    help="What the rows are (read from the headings when left out).",
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Check every row and show the mapping; write nothing."
+)
+@with_appcontext
+def import_command(path: str, kind: str | None, dry_run: bool) -> None:
+    """Import observations or improvement cards from a CSV or XLSX file, all rows or none."""
+    from kaizen.services.imports import ImportFileError, import_rows, read_table
+
+    with open(path, "rb") as file:
+        data = file.read()
+    try:
+        preview = import_rows(db.session, read_table(path, data), dry_run=dry_run, kind=kind)
+    except ImportFileError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"{preview.rows} rows of {preview.kind}. Columns:")
+    for heading, name in preview.mapping:
+        click.echo(f"  {heading} -> {name.replace('_', ' ') if name else '(ignored)'}")
+    for label, names in (("New teams", preview.new_teams), ("New areas", preview.new_areas)):
+        if names:
+            click.echo(f"{label}: {', '.join(names)}")
+    if preview.errors:
+        for line, reason in preview.errors:
+            click.echo(f"Row {line}: {reason}", err=True)
+        raise click.ClickException(f"Nothing imported: {len(preview.errors)} rows need fixing.")
+    if dry_run:
+        click.echo(f"Dry run: all {preview.rows} rows can be imported; nothing written.")
+    else:
+        click.echo(f"Imported {preview.imported} {preview.kind}.")
 
 
 @click.command("bench-data")

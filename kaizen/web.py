@@ -6,6 +6,7 @@ page already holds. Every answer that depends on HX-Request says so with `Vary`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -33,6 +34,18 @@ def is_partial_request() -> bool:
 def vary_on_htmx(response: Response) -> Response:
     """Tell caches that this answer differs between htmx and plain requests."""
     response.vary.add("HX-Request")
+    return response
+
+
+def csv_download(data: Any, stem: str) -> Response:
+    """A table (kaizen/services/exports.py) as a CSV file to save."""
+    from kaizen.services.exports import csv_bytes
+
+    response = Response(csv_bytes(data), mimetype="text/csv")
+    # The name carries query-string values: keep only characters safe in any file name.
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", stem)[:120]
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 

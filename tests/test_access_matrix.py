@@ -154,6 +154,17 @@ DECISIONS: dict[tuple[str, str], tuple[Answer, ...]] = {
     ("POST", "/admin/tokens/<int:token_id>/revoke"): (LOGIN, 403, 403, 403, 403, 403, 403, 302),
     ("GET", "/admin/audit"):                     (LOGIN, OBSERVE, 403, 403, 403, 403, 403, 200),
     ("GET", "/admin/audit.csv"):                 (LOGIN, OBSERVE, 403, 403, 403, 403, 403, 200),
+    # CSV downloads follow their page: observation texts for viewers and up, the rest open.
+    ("GET", "/observations/export.csv"):         (LOGIN, OBSERVE, 200, 200, 200, 200, 200, 200),
+    ("GET", "/board/export.csv"):                (200, OBSERVE, 200, 200, 200, 200, 200, 200),
+    ("GET", "/board/moves.csv"):                 (200, OBSERVE, 200, 200, 200, 200, 200, 200),
+    ("GET", "/root-causes/export.csv"):          (200, OBSERVE, 200, 200, 200, 200, 200, 200),
+    ("GET", "/learning/export.csv"):             (200, OBSERVE, 200, 200, 200, 200, 200, 200),
+    ("GET", "/teams/export.csv"):                (200, OBSERVE, 200, 200, 200, 200, 200, 200),
+    ("GET", "/areas/export.csv"):                (200, OBSERVE, 200, 200, 200, 200, 200, 200),
+    # Importing a spreadsheet: admins (a post without a file is answered in the form: 422).
+    ("GET", "/import"):                          (LOGIN, OBSERVE, 403, 403, 403, 403, 403, 200),
+    ("POST", "/import"):                         (LOGIN, 403, 403, 403, 403, 403, 403, 422),
     # The plant's own settings (its time zone): admins only.
     ("GET", "/settings/plant"):                  (LOGIN, OBSERVE, 403, 403, 403, 403, 403, 200),
     ("POST", "/settings/plant"):                 (LOGIN, 403, 403, 403, 403, 403, 403, 302),

@@ -41,7 +41,7 @@ def finished_in_march(session: Session, title: str = "Kanban square", **fields: 
 
 
 def read_csv(data: bytes) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(data.decode("utf-8"))))
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
 
 
 # -- the page ---------------------------------------------------------------------------

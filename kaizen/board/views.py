@@ -28,6 +28,7 @@ from kaizen.services.board import Board, TeamNotFound, build_board, first_team_s
 from kaizen.services.board_state import BoardState, read_state
 from kaizen.services.board_updates import build_update, plan_update
 from kaizen.services.devices import display_team_slug
+from kaizen.services.exports import board_table, moves_table
 from kaizen.services.moves import (
     CardNotFound,
     MoveRefused,
@@ -39,7 +40,13 @@ from kaizen.services.moves import (
     move_card,
 )
 from kaizen.services.scope import manages_team, works_on_team
-from kaizen.web import IdUrl, is_partial_request, render_page_or_fragment, vary_on_htmx
+from kaizen.web import (
+    IdUrl,
+    csv_download,
+    is_partial_request,
+    render_page_or_fragment,
+    vary_on_htmx,
+)
 
 bp = Blueprint("board", __name__)
 
@@ -255,6 +262,29 @@ def display(token: str) -> Response:
     if since and is_partial_request():
         return _poll(scope, since)
     return _render(scope)
+
+
+@bp.get("/board/export.csv")
+def export() -> Response:
+    """The cards of a board, as it is shown (`team`, `done=all`), as CSV; open like the board."""
+    team_slug = request.args.get("team") or None
+    all_done = request.args.get("done") == "all"
+    try:
+        board = build_board(db.session, utcnow(), team_slug, all_done)
+    except TeamNotFound:
+        abort(404)
+    parts = ["kaizen-board", team_slug, "all-done" if all_done else None]
+    return csv_download(board_table(db.session, board), "-".join(part for part in parts if part))
+
+
+@bp.get("/board/moves.csv")
+def moves_export() -> Response:
+    """The card-move log (one `card`, one `team` or all) as CSV; open like the board."""
+    team_slug = request.args.get("team") or None
+    card_id = request.args.get("card", type=int)
+    table = moves_table(db.session, team_slug=team_slug, card_id=card_id)
+    suffix = f"-card-{card_id}" if card_id else f"-{team_slug}" if team_slug else ""
+    return csv_download(table, f"kaizen-moves{suffix}")
 
 
 @bp.get("/board/<team_slug>/lane")

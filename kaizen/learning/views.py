@@ -10,8 +10,9 @@ from werkzeug.wrappers import Response
 from kaizen.extensions import db, htmx
 from kaizen.models import Outcome, Waste, utcnow
 from kaizen.services import learning as service
+from kaizen.services.exports import lessons_table
 from kaizen.services.months import Month, month_choices
-from kaizen.web import is_partial_request, vary_on_htmx
+from kaizen.web import csv_download, is_partial_request, vary_on_htmx
 
 bp = Blueprint("learning", __name__, url_prefix="/learning")
 
@@ -46,9 +47,8 @@ def _lesson_links() -> dict[str, str]:
     }
 
 
-@bp.get("")
-def hub() -> Response:
-    """All reflections newest first, with search and filters."""
+def _filters() -> tuple[service.LessonFilters, Month | None]:
+    """The hub's search and filters from the query string; anything malformed is ignored."""
     args = request.args
     month = Month.parse(args.get("month"))
     filters = service.LessonFilters(
@@ -60,7 +60,26 @@ def hub() -> Response:
         start=month.start if month else None,
         end=month.end if month else None,
     )
-    found = service.list_lessons(db.session, filters, args.get("page", 1, type=int))
+    return filters, month
+
+
+def _chosen() -> dict[str, Any]:
+    """The search and filters as query arguments (for the CSV link: every page)."""
+    return {key: value for key, value in request.args.items() if value and key != "page"}
+
+
+@bp.get("/export.csv")
+def export() -> Response:
+    """Every reflection the hub's search and filters find, as CSV."""
+    filters, _month = _filters()
+    return csv_download(lessons_table(db.session, filters), "kaizen-lessons")
+
+
+@bp.get("")
+def hub() -> Response:
+    """All reflections newest first, with search and filters."""
+    filters, month = _filters()
+    found = service.list_lessons(db.session, filters, request.args.get("page", 1, type=int))
     teams, areas = service.filter_choices(db.session)
     context = {
         "found": found,
@@ -73,6 +92,7 @@ def hub() -> Response:
         "teams": teams,
         "areas": areas,
         **_lesson_links(),
+        "export_url": url_for(".export", **_chosen()),
     }
     partial = is_partial_request() and htmx.target == "lesson-list"
     template = "learning/_lessons.html" if partial else "learning/hub.html"

@@ -30,6 +30,7 @@ from kaizen.extensions import csrf, db
 from kaizen.models import Area, Frequency, Role, User, Waste, utcnow
 from kaizen.observations.forms import LinkCardForm, LinkRootCauseForm, ObservationForm
 from kaizen.services.devices import kiosk_entry_page
+from kaizen.services.exports import observations_table
 from kaizen.services.months import Month, month_choices
 from kaizen.services.observations import (
     EntryPage,
@@ -53,7 +54,7 @@ from kaizen.services.observations import (
 from kaizen.services.photos import MAX_PHOTO_BYTES
 from kaizen.services.qr import AreaCode, observe_url, qr_svg
 from kaizen.services.scope import NotYourTeam, works_on_team
-from kaizen.web import is_partial_request, on_outage, render_page_or_fragment
+from kaizen.web import csv_download, is_partial_request, on_outage, render_page_or_fragment
 
 bp = Blueprint("observations", __name__)
 
@@ -251,7 +252,19 @@ def index() -> Response:
         previous_url=url_for(".index", **args, page=result.page - 1),
         next_url=url_for(".index", **args, page=result.page + 1),
         clear_url=url_for(".index"),
+        export_url=url_for(".export", **args),
     )
+
+
+@bp.get("/observations/export.csv")
+@require_role(Role.VIEWER)
+def export() -> Response:
+    """The list with its filters as CSV, every page of it."""
+    filters = _filters(request.args)
+    args = _filter_args(filters)
+    args["unlinked"] = "unlinked" if filters.unlinked else None
+    stem = "-".join(["kaizen-observations", *[str(v) for v in args.values() if v]])
+    return csv_download(observations_table(db.session, filters), stem)
 
 
 @bp.get("/observations/<int:observation_id>/links")

@@ -29,8 +29,9 @@ from kaizen.root_causes.forms import (
 )
 from kaizen.services import improvements as cards
 from kaizen.services import root_causes as service
+from kaizen.services.exports import root_causes_table
 from kaizen.services.scope import reads_observations, works_on_record, works_on_team
-from kaizen.web import is_partial_request, vary_on_htmx
+from kaizen.web import csv_download, is_partial_request, vary_on_htmx
 
 bp = Blueprint("root_causes", __name__, url_prefix="/root-causes")
 
@@ -165,12 +166,26 @@ def _detail_context(record: RootCause, overrides: dict[str, Any] | None = None) 
     return context
 
 
+def _list_filters() -> tuple[RootCauseCategory | None, RootCauseStatus | None, str]:
+    """The list's category, status and words from the query string (malformed ones ignored)."""
+    category = _enum_arg(RootCauseCategory, "category")
+    status = _enum_arg(RootCauseStatus, "status")
+    return category, status, request.args.get("q", "").strip()
+
+
+@bp.get("/export.csv")
+def export() -> Response:
+    """The filtered list as CSV, each record with its steps."""
+    category, status, text = _list_filters()
+    rows = service.list_root_causes(db.session, category=category, status=status, text=text)
+    table = root_causes_table(db.session, [row.id for row in rows])
+    return csv_download(table, "kaizen-five-whys")
+
+
 @bp.get("")
 def index() -> Response:
     """All five-whys records, filtered by category, status and words."""
-    category = _enum_arg(RootCauseCategory, "category")
-    status = _enum_arg(RootCauseStatus, "status")
-    text = request.args.get("q", "").strip()
+    category, status, text = _list_filters()
     rows = service.list_root_causes(db.session, category=category, status=status, text=text)
     context = {
         "rows": rows,
@@ -180,6 +195,12 @@ def index() -> Response:
         "status": status,
         "q": text,
         "can_edit": bool(current_user.is_authenticated and current_user.can(Role.MEMBER)),
+        "export_url": url_for(
+            ".export",
+            category=category.value if category else None,
+            status=status.value if status else None,
+            q=text or None,
+        ),
     }
     template = (
         "root_causes/_list.html"

@@ -31,7 +31,7 @@ from kaizen.models import (
     utcnow,
 )
 from kaizen.services import DbSession
-from kaizen.services.report_page import Table, csv_bytes
+from kaizen.services.exports import Table, csv_bytes
 
 ACTOR_KEY = "audit_actor_id"
 PENDING_KEY = "audit_pending"

@@ -34,10 +34,11 @@ from sqlalchemy.exc import IntegrityError
 from kaizen.models import ReportBuild, ReportLock, ReportPart, utcnow
 from kaizen.services import DbSession
 from kaizen.services.charts import render
+from kaizen.services.exports import csv_bytes
 from kaizen.services.flow_data import data_version
 from kaizen.services.months import Month
 from kaizen.services.plant_time import current_zone
-from kaizen.services.report_page import CHART_NAMES, TABLES, csv_bytes, draw, table
+from kaizen.services.report_page import CHART_NAMES, TABLES, draw, table
 from kaizen.services.reports import MonthlyReport, ReportParams, monthly_report
 
 # Bump when a chart's drawing or the page changes, so no build of the old look is served.

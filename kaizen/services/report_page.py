@@ -5,14 +5,13 @@ CSV. Addresses are left to the view and the template (`url_for`).
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from kaizen.models import BoardColumn, Waste
 from kaizen.services import DbSession, charts
+from kaizen.services.exports import Cell, Table
 from kaizen.services.flow import Lesson
 from kaizen.services.months import Month
 from kaizen.services.plant_time import to_local
@@ -21,16 +20,6 @@ from kaizen.services.reports import Choice, MonthlyReport, ReportParams, choices
 # --------------------------------------------------------------------------------------
 # Tables: shown under each chart and downloaded as CSV
 # --------------------------------------------------------------------------------------
-
-Cell = str | int | float
-
-
-@dataclass(frozen=True)
-class Table:
-    """Column headings and rows of plain values, the same on the page and in the CSV."""
-
-    headers: list[str]
-    rows: list[list[Cell]]
 
 
 def _days(value: float | None) -> Cell:
@@ -214,22 +203,6 @@ TABLES: dict[str, Callable[[MonthlyReport, str], Table]] = {
 def table(name: str, report: MonthlyReport, params: ReportParams) -> Table:
     """One of the report's tables by name."""
     return TABLES[name](report, params.unit)
-
-
-def _safe(cell: Cell) -> Cell:
-    """Keep a spreadsheet from running typed text as a formula."""
-    if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + cell
-    return cell
-
-
-def csv_bytes(data: Table) -> bytes:
-    """The table as UTF-8 CSV with a heading row."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(data.headers)
-    writer.writerows([_safe(cell) for cell in row] for row in data.rows)
-    return buffer.getvalue().encode("utf-8")
 
 
 # --------------------------------------------------------------------------------------

@@ -16,12 +16,12 @@ from flask import (
     request,
     url_for,
 )
-from kaizen.input import KaizenForm
 from werkzeug.wrappers import Response
 from wtforms import StringField
 
 from kaizen.accounts.access import require_role
 from kaizen.extensions import db
+from kaizen.input import KaizenForm
 from kaizen.models import Role, utcnow
 from kaizen.services.plant_time import (
     TimeZoneError,

@@ -15,6 +15,7 @@ from kaizen.accounts.access import require_role
 from kaizen.extensions import db
 from kaizen.models import Area, BoardColumn, Role, Team, User
 from kaizen.services import teams
+from kaizen.services.exports import areas_table, teams_table
 from kaizen.services.scope import acts_on_every_team, manages_team, works_on_team
 from kaizen.services.teams import (
     LimitSetting,
@@ -25,6 +26,7 @@ from kaizen.services.teams import (
     team_by_slug,
 )
 from kaizen.teams.forms import AreaForm, TeamForm, TeamSettingsForm
+from kaizen.web import csv_download
 
 bp = Blueprint("teams", __name__)
 
@@ -44,6 +46,18 @@ def index() -> str:
         is_lead=bool(me and me.can(Role.LEAD)),
         is_admin=bool(me and me.can(Role.ADMIN)),
     )
+
+
+@bp.get("/teams/export.csv")
+def export() -> Response:
+    """Every team with its cycle start and WIP limits, as CSV; open like the teams page."""
+    return csv_download(teams_table(list_teams(db.session)), "kaizen-teams")
+
+
+@bp.get("/areas/export.csv")
+def areas_export() -> Response:
+    """Every area of a team, as the teams page lists them, as CSV."""
+    return csv_download(areas_table(list_teams(db.session)), "kaizen-areas")
 
 
 @dataclass(frozen=True)
