@@ -487,7 +487,9 @@ def test_the_trail_downloads_as_csv_with_formulas_defused(
     in_db(lambda s: _event(s, "member", "card", '=HYPERLINK("http://x")', "2026-03-05"))
     answer = signed_in(app, "admin").get("/admin/audit.csv", query_string={"subject": "card"})
     assert answer.mimetype == "text/csv"
-    rows = list(csv.reader(io.StringIO(answer.get_data(as_text=True))))
+    # UTF-8 with a byte-order mark, like every CSV download (spreadsheets read accents right).
+    assert answer.data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(answer.data.decode("utf-8-sig"))))
     assert rows[0] == ["When (UTC)", "Who", "Action", "Subject", "Subject id", "Summary"]
     assert rows[1] == [
         "2026-03-05 10:00:00",
@@ -551,3 +553,25 @@ def test_an_admin_lets_a_member_work_across_every_team(app: Flask, people: dict[
         member = db.session.get(User, people["member"])
         assert member is not None and member.plant_wide is True
         db.session.remove()
+
+
+def test_the_audit_trail_names_kiosks_tv_links_areas_and_the_plant_zone(
+    app: Flask, people: dict[str, int]
+) -> None:
+    admin = signed_in(app, "admin")
+    with app.app_context():
+        team = make_team(db.session, name="Audit crew", slug="audit-crew")
+        make_area(db.session, name="Audit press", slug="audit-press", team=team)
+        db.session.commit()
+        team_id = team.id
+        db.session.remove()
+    assert admin.post("/settings/plant", data={"time_zone": "Europe/Berlin"}).status_code == 302
+    assert (
+        admin.post("/display-links", data={"team_id": team_id, "name": "Hall TV"}).status_code
+        == 200
+    )
+    assert admin.post("/areas/audit-press/archive").status_code == 303
+    trail = admin.get("/admin/audit").get_data(as_text=True)
+    assert "plant time zone Europe/Berlin" in trail
+    assert "TV link “Hall TV”" in trail
+    assert "area Audit press" in trail

@@ -20,9 +20,13 @@ from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session, joinedload
 
 from kaizen.models import (
+    Area,
     AuditEvent,
     ColumnLimit,
+    DisplayLink,
     Improvement,
+    KioskDevice,
+    PlantSetting,
     Reflection,
     RootCause,
     Team,
@@ -43,7 +47,11 @@ SUBJECT_TYPES = {
     "card": "Cards",
     "five-whys": "Five whys",
     "reflection": "Reflections",
-    "team": "Team settings",
+    "team": "Teams and team settings",
+    "area": "Areas",
+    "kiosk": "Kiosk tablets",
+    "tv-link": "TV links",
+    "plant": "Plant settings",
 }
 
 # The columns whose change counts as an edit; the rest (board position, versions, change
@@ -74,7 +82,11 @@ _WATCHED: dict[type, tuple[str, frozenset[str]]] = {
         frozenset({"problem", "root_cause", "category", "countermeasure", "status"}),
     ),
     Reflection: ("reflection", frozenset({"learnt", "take_forward", "do_differently"})),
-    Team: ("team", frozenset({"name", "slug", "cycle_start_column"})),
+    Team: ("team", frozenset({"name", "slug", "cycle_start_column", "archived_at"})),
+    Area: ("area", frozenset({"name", "slug", "kind", "team_id", "archived_at"})),
+    KioskDevice: ("kiosk", frozenset({"name", "area_id", "revoked_at"})),
+    DisplayLink: ("tv-link", frozenset({"name", "team_id", "revoked_at"})),
+    PlantSetting: ("plant", frozenset({"time_zone"})),
 }
 
 
@@ -119,6 +131,14 @@ def _label(obj: Any) -> str:
         return f"reflection on card {obj.improvement_id}"
     if isinstance(obj, Team):
         return f"team {obj.name}"
+    if isinstance(obj, Area):
+        return f"area {obj.name}"
+    if isinstance(obj, KioskDevice):
+        return f"kiosk tablet “{obj.name}”"
+    if isinstance(obj, DisplayLink):
+        return f"TV link “{obj.name}”"
+    if isinstance(obj, PlantSetting):
+        return f"plant time zone {obj.time_zone}"
     return str(obj)
 
 
