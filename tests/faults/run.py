@@ -55,7 +55,8 @@ TEAM = "fault-team"
 AREA = "fault-line"
 COLUMNS = ["ideas", "plan", "do", "check"]
 THANKS = "Thank you — every report helps us improve."
-FRIENDLY = 'id="error-message"'
+# The calm error page, or the entry form drawn again with what was typed during an outage.
+FRIENDLY = ('id="error-message"', 'id="outage-message"')
 
 
 def say(message: str) -> None:
@@ -264,7 +265,7 @@ class Tally:
         """Count an answer; note a server error that is not the friendly page."""
         with self.lock:
             self.statuses[answer.status] += 1
-            if answer.status >= 500 and FRIENDLY not in answer.body:
+            if answer.status >= 500 and not any(mark in answer.body for mark in FRIENDLY):
                 self.bare_errors.append(f"{what}: {answer.status} {answer.body[:200]!r}")
 
 
@@ -355,6 +356,8 @@ class Reporter(Client):
         if answer.status in (400, 422):
             self.tally.anomalies.append(f"{self.name}: {answer.status} on {text!r}")
             return False
+        if answer.status == 503 and not self.htmx and text not in answer.body:
+            self.tally.anomalies.append(f"{self.name}: 503 without the text typed, {text!r}")
         return None
 
 
