@@ -31,6 +31,7 @@ from kaizen.services.flow_data import (
     load_observations,
 )
 from kaizen.services.months import Month
+from kaizen.services.plant_time import local_today
 from kaizen.services.reports import TRAILING_MONTHS, MonthlyReport, MonthNumbers
 
 
@@ -80,7 +81,9 @@ def reference_report(
     # From the window's start, or the first logged move if later, to the month's last day.
     first_move = min((m.at for log in logs for m in log.moves), default=None)
     flow = (
-        cumulative_flow(logs, max(months[0].first_day, first_move.date()), month.last_day, now)
+        cumulative_flow(
+            logs, max(months[0].first_day, local_today(first_move)), month.last_day, now
+        )
         if first_move is not None
         else []
     )

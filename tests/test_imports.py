@@ -5,20 +5,23 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
 from datetime import datetime
 from pathlib import Path
 
+import pytest
 from flask.testing import FlaskClient, FlaskCliRunner
 from openpyxl import Workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from kaizen.extensions import db
 from kaizen.models import BoardColumn, CardMove, Improvement, Observation, Outcome, Role
 from kaizen.services.exports import csv_bytes
 from kaizen.services.imports import import_rows, read_table
 from kaizen.services.months import Month
 from kaizen.services.reports import monthly_report
-from tests.conftest import SignIn
+from tests.conftest import POSTGRES_URL, SignIn, empty_all_tables
 from tests.factories import (
     make_area,
     make_moved_improvement,
@@ -141,8 +144,11 @@ def rows_of(data: bytes) -> list[dict[str, str]]:
     return rows
 
 
-def test_observations_and_cards_exported_and_imported_again_are_the_same_rows(
-    client: FlaskClient, session: Session, sign_in: SignIn
+def test_observations_and_cards_exported_and_imported_into_an_empty_plant_are_the_same_rows(
+    client: FlaskClient,
+    session: Session,
+    sign_in: SignIn,
+    request: pytest.FixtureRequest,
 ) -> None:
     press = make_team(session, name="Press", slug="press")
     area = make_area(session, name="Press 1", slug="press-1", team=press)
@@ -168,23 +174,32 @@ def test_observations_and_cards_exported_and_imported_again_are_the_same_rows(
     observations = client.get("/observations/export.csv").data
     cards = client.get("/board/export.csv?done=all").data
 
-    # The plant's append-only move log cannot be emptied, so the file is imported into the
-    # same plant (whose teams and areas it reuses by name): every row is then there twice.
+    # A new plant: every table empty but for one account to read the exports with.
+    empty_the_plant(request)
+    sign_in(make_user(session, role=Role.VIEWER))
+    assert count(session, Observation) == count(session, Improvement) == 0
     assert import_rows(session, read_table("o.csv", observations), dry_run=False).ok
     assert import_rows(session, read_table("c.csv", cards), dry_run=False).ok
 
-    def twice(data: bytes) -> list[list[str]]:
-        return sorted(list(row.values()) for row in rows_of(data) * 2)
-
-    def now(address: str) -> list[list[str]]:
-        return sorted(list(row.values()) for row in rows_of(client.get(address).data))
-
-    assert now("/observations/export.csv") == twice(observations)
-    assert now("/board/export.csv?done=all") == twice(cards)
+    assert rows_of(client.get("/observations/export.csv").data) == rows_of(observations)
+    assert rows_of(client.get("/board/export.csv?done=all").data) == rows_of(cards)
     assert rows_of(observations)[0]["Description"].startswith("'=Die change")
-    assert count(session, Observation) == 6
     stored = session.scalars(select(Observation.description)).all()
-    assert sorted(stored) == sorted([f"=Die change {n}" for n in range(3)] * 2)
+    assert sorted(stored) == [f"=Die change {n}" for n in range(3)]
+
+
+def empty_the_plant(request: pytest.FixtureRequest) -> None:
+    """Start the app's database again with no rows: PostgreSQL emptied (as between tests),
+    SQLite replaced by the suite's empty file (its move log refuses deletes)."""
+    db.session.remove()
+    if POSTGRES_URL:
+        empty_all_tables()
+        return
+    path = Path(db.engine.url.database or "")
+    db.engine.dispose()
+    for journal in ("-wal", "-shm"):
+        path.with_name(path.name + journal).unlink(missing_ok=True)
+    shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
 
 
 def test_the_exported_csv_reads_back_cell_for_cell() -> None:

@@ -3,12 +3,14 @@ and storage stays UTC (on SQLite and PostgreSQL alike)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from kaizen.models import BoardColumn, Outcome, Role
+from kaizen.services import flow, report_data
+from kaizen.services.flow_data import load_card_logs
 from kaizen.services.months import Month
 from kaizen.services.plant_time import use_zone
 from kaizen.services.report_cache import build_key
@@ -81,6 +83,40 @@ def test_east_of_utc_a_card_finished_at_half_past_midnight_on_the_first_counts_i
         assert finished_titles(session, Month(2026, 3), now) == {"Tokyo 1 March 00:30"}
         assert finished_titles(session, Month(2026, 2), now) == set()
         assert Month.of(datetime(2026, 2, 28, 15, 30)) == Month(2026, 3)
+
+
+def test_the_cumulative_flow_counts_the_plant_s_days_across_the_clock_change(
+    session: Session,
+) -> None:
+    """Where cards stood at the end of each Berlin day, counted in the database, equals the
+    count from the move log in Python; a card finished at 00:30 local time counts on that
+    day, not on the UTC day before."""
+    # 00:30 CEST on 25 October (22:30 UTC on the 24th), 00:30 CET on 26 October (23:30 UTC on
+    # the 25th, after the clocks went back), and 23:30 CET on 31 October (22:30 UTC).
+    finished_at(session, datetime(2026, 10, 24, 22, 30), "Just after midnight in summer time")
+    finished_at(session, datetime(2026, 10, 25, 23, 30), "Just after midnight in winter time")
+    finished_at(session, datetime(2026, 10, 31, 22, 30), "Late on the 31st")
+    session.commit()
+    now = datetime(2026, 11, 20, 12, 0)
+    first, last = date(2026, 10, 20), date(2026, 11, 2)
+
+    with use_zone("Europe/Berlin"):
+        in_database = report_data.cumulative_flow(session, first, last, now)
+        from_the_log = flow.cumulative_flow(load_card_logs(session), first, last, now)
+    assert in_database == from_the_log
+    done = {day.day: day.counts[DONE] for day in in_database}
+    assert done[date(2026, 10, 24)] == 0
+    assert done[date(2026, 10, 25)] == 1
+    assert done[date(2026, 10, 26)] == 2
+    assert done[date(2026, 10, 31)] == 3
+    # In UTC the first two land a day earlier.
+    with use_zone("UTC"):
+        utc_done = {
+            day.day: day.counts[DONE]
+            for day in report_data.cumulative_flow(session, first, last, now)
+        }
+    assert utc_done[date(2026, 10, 24)] == 1
+    assert utc_done[date(2026, 10, 25)] == 2
 
 
 def test_the_report_cache_key_changes_with_the_zone() -> None:

@@ -35,6 +35,7 @@ from kaizen.models import (
 )
 from kaizen.services.flow_data import Scope
 from kaizen.services.months import Month
+from kaizen.services.plant_time import use_zone
 from kaizen.services.report_page import TABLES, table
 from kaizen.services.reports import MonthlyReport, ReportParams, monthly_report
 from tests.conftest import POSTGRES_URL
@@ -237,6 +238,9 @@ def template(request: pytest.FixtureRequest, postgres_schema: str | None) -> Pat
     month=st.sampled_from([Month(2026, 4), Month(2026, 3), Month(2025, 11), Month(2025, 2)]),
     working_days=st.booleans(),
     filter_by=st.sampled_from(["plant", "team", "area"]),
+    # Months and days of the plant's calendar: UTC, a zone with daylight saving, a half-hour
+    # zone east of UTC and one west of it.
+    zone=st.sampled_from(["UTC", "Europe/Berlin", "Asia/Kolkata", "America/New_York"]),
 )
 def test_the_aggregate_report_equals_the_plain_computation_from_the_move_log(
     template: Path | None,
@@ -245,8 +249,9 @@ def test_the_aggregate_report_equals_the_plain_computation_from_the_move_log(
     month: Month,
     working_days: bool,
     filter_by: str,
+    zone: str,
 ) -> None:
-    with fresh_session(template or Path(), tmp_path) as session:
+    with fresh_session(template or Path(), tmp_path) as session, use_zone(zone):
         written = write_plant(session, plan)
         scope = Scope()
         if filter_by == "team":

@@ -16,7 +16,7 @@ from datetime import date, datetime, time, timedelta
 
 from kaizen.models import BoardColumn, Outcome, Waste
 from kaizen.services.months import Month
-from kaizen.services.plant_time import to_local
+from kaizen.services.plant_time import day_end, local_today, to_local
 
 SECONDS_PER_DAY = 86_400.0
 WORKING_WEEKDAYS = 5  # Monday to Friday
@@ -360,10 +360,6 @@ def cycle_time_percentiles(
     return percentiles(cycle_days(finished_between(flows, start, end, waste)))
 
 
-def _midnight(day: date) -> datetime:
-    return datetime.combine(day, time())
-
-
 def throughput_by_month(
     flows: Iterable[CardFlow], months: Sequence[Month]
 ) -> list[MonthThroughput]:
@@ -433,7 +429,7 @@ def cumulative_flow(
 ) -> list[FlowDay]:
     """Cards per column at the end of each day from first_day to last_day (not past now)."""
     if now is not None:
-        last_day = min(last_day, now.date())
+        last_day = min(last_day, local_today(now))
     if last_day < first_day:
         return []
     events: list[tuple[datetime, BoardColumn | None, BoardColumn]] = sorted(
@@ -445,7 +441,7 @@ def cumulative_flow(
     index = 0
     day = first_day
     while day <= last_day:
-        end_of_day = _midnight(day + timedelta(days=1))
+        end_of_day = day_end(day)
         if now is not None:
             end_of_day = min(end_of_day, now + timedelta(microseconds=1))
         while index < len(events) and events[index][0] < end_of_day:

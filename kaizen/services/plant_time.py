@@ -121,6 +121,40 @@ def day_end(day: date) -> datetime:
     return day_start(day + timedelta(days=1))
 
 
+def _offset(moment: datetime) -> timedelta:
+    """The plant's UTC offset at a stored (naive UTC) moment."""
+    return moment.replace(tzinfo=UTC).astimezone(current_zone()).utcoffset() or timedelta()
+
+
+def offset_spans(start: datetime, end: datetime) -> list[tuple[datetime, datetime, timedelta]]:
+    """The stored (UTC) range start-end cut where the plant's clock changes (daylight saving):
+    (from, to, offset) spans in which local time is UTC plus one fixed offset, so a database
+    can count local days with plain date arithmetic."""
+    spans: list[tuple[datetime, datetime, timedelta]] = []
+    cursor = start
+    while cursor < end:
+        offset = _offset(cursor)
+        probe = cursor
+        # Clocks change at most a few times a year: step a day at a time to the change...
+        while probe < end and _offset(min(probe + timedelta(days=1), end)) == offset:
+            probe = min(probe + timedelta(days=1), end)
+        if probe >= end:
+            spans.append((cursor, end, offset))
+            break
+        # ...then find the second it happens (zones change on whole seconds).
+        low, high = 0, int((min(probe + timedelta(days=1), end) - probe).total_seconds())
+        while high - low > 1:
+            middle = (low + high) // 2
+            if _offset(probe + timedelta(seconds=middle)) == offset:
+                low = middle
+            else:
+                high = middle
+        change = probe + timedelta(seconds=high)
+        spans.append((cursor, change, offset))
+        cursor = change
+    return spans
+
+
 def zone_label(moment: datetime | None = None) -> str:
     """The zone's abbreviation at a stored moment ('CET', 'CEST', 'UTC')."""
     local = (moment or datetime.now(UTC).replace(tzinfo=None)).replace(tzinfo=UTC)

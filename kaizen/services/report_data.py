@@ -15,10 +15,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import DateTime, Integer, and_, case, func, literal, select, union_all
+from sqlalchemy import Date, DateTime, Integer, and_, case, func, literal, select, union_all
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from kaizen.models import Area, BoardColumn, CardMove, Improvement, Observation, Team, Waste
 from kaizen.services import DbSession
@@ -37,6 +39,7 @@ from kaizen.services.flow import (
 )
 from kaizen.services.flow_data import Scope, linked_observations, load_card_logs
 from kaizen.services.months import Month
+from kaizen.services.plant_time import day_end, day_start, local_today, offset_spans
 
 
 def _card_scope(scope: Scope) -> list[Any]:
@@ -281,6 +284,34 @@ def _net(rows: Any) -> dict[BoardColumn, int]:
     return counts
 
 
+class LocalDate(FunctionElement[date]):
+    """The calendar day of a stored (UTC) moment shifted by a whole number of minutes."""
+
+    type = Date()
+    inherit_cache = True
+
+    def __init__(self, moment: Any, minutes: int) -> None:
+        super().__init__(moment, literal(minutes, Integer))
+
+
+@compiles(LocalDate)
+def _local_date_sqlite(element: LocalDate, compiler: Any, **kw: Any) -> str:
+    moment, minutes = list(element.clauses)
+    return (
+        f"date({compiler.process(moment, **kw)}, "
+        f"printf('%+d minutes', {compiler.process(minutes, **kw)}))"
+    )
+
+
+@compiles(LocalDate, "postgresql")
+def _local_date_postgresql(element: LocalDate, compiler: Any, **kw: Any) -> str:
+    moment, minutes = list(element.clauses)
+    return (
+        f"CAST({compiler.process(moment, **kw)} "
+        f"+ make_interval(mins => {compiler.process(minutes, **kw)}) AS DATE)"
+    )
+
+
 def cumulative_flow(
     session: DbSession,
     first_day: date,
@@ -294,14 +325,12 @@ def cumulative_flow(
     moves (an index range, counted in the database); the window's own moves are grouped
     per day, so nothing the size of the history reaches Python.
     """
-    last_day = min(last_day, now.date())
+    last_day = min(last_day, local_today(now))
     if last_day < first_day:
         return []
-    window_start = datetime.combine(first_day, time())
+    window_start = day_start(first_day)
     # Moves up to and including `now`: the last day ends at now, not at midnight.
-    window_end = min(
-        datetime.combine(last_day + timedelta(days=1), time()), now + timedelta(microseconds=1)
-    )
+    window_end = min(day_end(last_day), now + timedelta(microseconds=1))
     in_scope = _card_scope(scope)
 
     def moves(*where: Any) -> Any:
@@ -319,15 +348,19 @@ def cumulative_flow(
             )
         )
     )
-    day = func.date(CardMove.moved_at)
+    # The window's moves per day of the plant's calendar: one GROUP BY for each stretch in
+    # which the plant's clock is UTC plus a fixed offset (a daylight-saving change starts
+    # another).
     per_day: dict[date, list[Any]] = defaultdict(list)
-    daily = (
-        moves(CardMove.moved_at >= window_start, CardMove.moved_at < window_end)
-        .add_columns(day.label("day"))
-        .group_by(day, CardMove.from_column, CardMove.to_column)
-    )
-    for source, target, count, moved_day in session.execute(daily):
-        per_day[date.fromisoformat(str(moved_day))].append((source, target, count))
+    for span_start, span_end, offset in offset_spans(window_start, window_end):
+        day = LocalDate(CardMove.moved_at, int(offset.total_seconds() // 60))
+        daily = (
+            moves(CardMove.moved_at >= span_start, CardMove.moved_at < span_end)
+            .add_columns(day.label("day"))
+            .group_by(day, CardMove.from_column, CardMove.to_column)
+        )
+        for source, target, count, moved_day in session.execute(daily):
+            per_day[date.fromisoformat(str(moved_day))].append((source, target, count))
     days: list[FlowDay] = []
     current = first_day
     while current <= last_day:

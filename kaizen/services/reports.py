@@ -28,6 +28,7 @@ from kaizen.services.flow import (
 )
 from kaizen.services.flow_data import Scope, load_lessons
 from kaizen.services.months import Month
+from kaizen.services.plant_time import local_today
 
 TRAILING_MONTHS = 12
 LESSONS_SHOWN = 5
@@ -214,7 +215,7 @@ def monthly_report(
     first_move = report_data.first_move_at(session, scope)
     flow = (
         report_data.cumulative_flow(
-            session, max(months[0].first_day, first_move.date()), month.last_day, now, scope
+            session, max(months[0].first_day, local_today(first_move)), month.last_day, now, scope
         )
         if first_move is not None
         else []
