@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +105,13 @@ def doctor_command() -> None:
         raise SystemExit(1)
 
 
+def _plant_zone() -> AbstractContextManager[object]:
+    """The plant's time zone in force for a command, read fresh from the database."""
+    from kaizen.services.plant_time import use_zone
+
+    return use_zone(current_app.extensions["plant_zone"].zone(db.engine, fresh=True))
+
+
 @click.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option(
@@ -122,7 +130,9 @@ def import_command(path: str, kind: str | None, dry_run: bool) -> None:
     with open(path, "rb") as file:
         data = file.read()
     try:
-        preview = import_rows(db.session, read_table(path, data), dry_run=dry_run, kind=kind)
+        # Times without a zone in their heading are the plant's, as on the import page.
+        with _plant_zone():
+            preview = import_rows(db.session, read_table(path, data), dry_run=dry_run, kind=kind)
     except ImportFileError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"{preview.rows} rows of {preview.kind}. Columns:")
@@ -198,11 +208,10 @@ def reports_warm_command(month_code: str | None) -> None:
     from kaizen.models import utcnow
     from kaizen.reports.views import cache_settings, render_report_body
     from kaizen.services.months import Month
-    from kaizen.services.plant_time import use_zone
     from kaizen.services.report_cache import warm
 
     # Months are the plant's months, as on the page.
-    with use_zone(current_app.extensions["plant_zone"].zone(db.engine, fresh=True)):
+    with _plant_zone():
         now = utcnow()
         months = [Month.of(now).previous, Month.of(now)]
         if month_code is not None:

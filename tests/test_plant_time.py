@@ -3,16 +3,22 @@ and storage stays UTC (on SQLite and PostgreSQL alike)."""
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date, datetime, timedelta
 
+from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kaizen.models import BoardColumn, Outcome, Role
+from kaizen.extensions import db
+from kaizen.models import BoardColumn, Observation, Outcome, Role, User, utcnow
 from kaizen.services import flow, report_data
 from kaizen.services.flow_data import load_card_logs
+from kaizen.services.imports import import_rows, read_table
 from kaizen.services.months import Month
-from kaizen.services.plant_time import use_zone
+from kaizen.services.plant_time import to_local, use_zone
 from kaizen.services.report_cache import build_key
 from kaizen.services.reports import ReportParams, monthly_report
 from tests.conftest import SignIn
@@ -156,8 +162,6 @@ def test_an_admin_sets_the_zone_and_the_list_filters_and_shows_plant_time(
     assert "Spill by press 4." not in february
     # Storage stays UTC.
     session.expire_all()
-    from kaizen.models import Observation
-
     stored = session.query(Observation).one()
     assert stored.observed_at == datetime(2026, 2, 28, 15, 30)
 
@@ -188,3 +192,61 @@ def test_only_admins_reach_the_plant_settings(
     sign_in(lead)
     assert client.get("/settings/plant").status_code == 403
     assert client.post("/settings/plant", data={"time_zone": "Asia/Tokyo"}).status_code == 403
+
+
+def test_csv_times_are_the_plant_s_and_an_import_reads_them_back_on_any_plant_clock(
+    client: FlaskClient, session: Session, sign_in: SignIn
+) -> None:
+    """The spreadsheet shows the plant's clock and names its zone in the heading, the audit
+    trail too; an import reads a heading's zone, or the plant's when the heading has none."""
+    admin = make_user(session, role=Role.ADMIN)
+    # 00:30 summer time in Berlin on 25 October is 22:30 UTC on the 24th.
+    make_observation(
+        session, observed_at=datetime(2026, 10, 24, 22, 30), description="Forklift late."
+    )
+    session.commit()
+    sign_in(admin)
+    assert client.post("/settings/plant", data={"time_zone": "Europe/Berlin"}).status_code == 302
+
+    exported = client.get("/observations/export.csv").data
+    rows = list(csv.DictReader(io.StringIO(exported.decode("utf-8-sig"))))
+    assert rows[0]["Observed at (Europe/Berlin)"] == "2026-10-25 00:30"
+
+    def imported(table: list[list[str]], zone: str) -> datetime:
+        with use_zone(zone):
+            preview = import_rows(session, table, dry_run=False)
+        assert preview.ok, preview.errors
+        newest = session.scalars(select(Observation).order_by(Observation.id.desc())).first()
+        assert newest is not None
+        return newest.observed_at
+
+    # Our own file names its zone: read on Berlin's clock wherever the plant is now.
+    assert imported(read_table("o.csv", exported), "Asia/Tokyo") == datetime(2026, 10, 24, 22, 30)
+    # A plant's own spreadsheet says nothing of zones: its times are the plant's.
+    plain = [["Observed at", "Area", "Waste", "Description"],
+             ["2026-10-25 00:30", "Press 1", "Waiting", "Forklift late again."]]  # fmt: skip
+    assert imported(plain, "Europe/Berlin") == datetime(2026, 10, 24, 22, 30)
+    assert imported(plain, "UTC") == datetime(2026, 10, 25, 0, 30)
+
+
+def test_the_audit_trail_shows_and_filters_the_plant_s_days(app: Flask) -> None:
+    with app.app_context():
+        admin = make_user(db.session, role=Role.ADMIN)
+        db.session.commit()
+        username = admin.username
+        db.session.remove()
+    client = app.test_client()
+    SignIn(client)(User(username=username))
+    assert client.post("/settings/plant", data={"time_zone": "Europe/Berlin"}).status_code == 302
+    assert (
+        client.get("/admin/audit.csv").data.decode("utf-8-sig").startswith("When (Europe/Berlin),")
+    )
+    with use_zone("Europe/Berlin"):
+        today = to_local(utcnow()).date()
+
+    def trail(day: date) -> str:
+        query = {"since": day.isoformat(), "until": day.isoformat()}
+        return client.get("/admin/audit", query_string=query).get_data(as_text=True)
+
+    assert "plant time zone Europe/Berlin" in trail(today)
+    assert "plant time zone Europe/Berlin" not in trail(today + timedelta(days=1))

@@ -13,7 +13,7 @@ write without one and are not in the trail. Card moves have their own log and ar
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from typing import Any
 
 from sqlalchemy import event, inspect, select
@@ -36,6 +36,7 @@ from kaizen.models import (
 )
 from kaizen.services import DbSession
 from kaizen.services.exports import Table, csv_bytes
+from kaizen.services.plant_time import current_zone, day_end, day_start, to_local
 
 ACTOR_KEY = "audit_actor_id"
 PENDING_KEY = "audit_pending"
@@ -264,11 +265,11 @@ def audit_events(
         query = query.where(AuditEvent.actor_id == wanted.actor_id)
     if wanted.subject_type:
         query = query.where(AuditEvent.subject_type == wanted.subject_type)
+    # Days of the plant's calendar, as the page shows the times.
     if wanted.since is not None:
-        query = query.where(AuditEvent.at >= datetime.combine(wanted.since, time.min))
+        query = query.where(AuditEvent.at >= day_start(wanted.since))
     if wanted.until is not None:
-        end = datetime.combine(wanted.until + timedelta(days=1), time.min)
-        query = query.where(AuditEvent.at < end)
+        query = query.where(AuditEvent.at < day_end(wanted.until))
     query = query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
     if limit is not None:
         query = query.limit(limit)
@@ -278,10 +279,17 @@ def audit_events(
 def audit_table(events: list[AuditEvent]) -> Table:
     """The events as a table of plain values (the page and the CSV)."""
     return Table(
-        headers=["When (UTC)", "Who", "Action", "Subject", "Subject id", "Summary"],
+        headers=[
+            f"When ({current_zone().key})",
+            "Who",
+            "Action",
+            "Subject",
+            "Subject id",
+            "Summary",
+        ],
         rows=[
             [
-                e.at.strftime("%Y-%m-%d %H:%M:%S"),
+                to_local(e.at).strftime("%Y-%m-%d %H:%M:%S"),
                 e.actor.username if e.actor else "",
                 e.action,
                 SUBJECT_TYPES.get(e.subject_type, e.subject_type),

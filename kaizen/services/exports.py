@@ -21,6 +21,7 @@ from kaizen.services import DbSession
 from kaizen.services.board import Board
 from kaizen.services.learning import LessonFilters, find_lessons
 from kaizen.services.observations import ObservationFilters, list_observations
+from kaizen.services.plant_time import current_zone, to_local
 from kaizen.services.teams import limit_settings
 
 Cell = str | int | float
@@ -51,8 +52,14 @@ def csv_bytes(data: Table) -> bytes:
 
 
 def _when(value: datetime | None) -> str:
-    """A stored UTC time as the spreadsheet reads it."""
-    return value.strftime("%Y-%m-%d %H:%M") if value else ""
+    """A stored (UTC) time as the plant's clock showed it, as a spreadsheet reads it."""
+    return to_local(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def _zoned(headers: list[str]) -> list[str]:
+    """The headings with the plant's zone named in each time column ("Observed at
+    (Europe/Berlin)"), so the file says how to read its times and an import reads them back."""
+    return [heading.format(zone=current_zone().key) for heading in headers]
 
 
 def _number(value: int | Decimal | None) -> Cell:
@@ -68,7 +75,7 @@ _ALL = 2**31 - 1
 
 OBSERVATION_HEADERS = [
     "ID",
-    "Observed at (UTC)",
+    "Observed at ({zone})",
     "Area",
     "Waste",
     "Description",
@@ -84,7 +91,7 @@ def observations_table(session: DbSession, filters: ObservationFilters) -> Table
     """The observation list with its filters, every page of it."""
     found = list_observations(session, replace(filters, page=1), per_page=_ALL)
     return Table(
-        OBSERVATION_HEADERS,
+        _zoned(OBSERVATION_HEADERS),
         [
             [
                 row.id,
@@ -112,12 +119,12 @@ BOARD_HEADERS = [
     "Waste",
     "Owner",
     "Days in column",
-    "Created at (UTC)",
-    "In column since (UTC)",
+    "Created at ({zone})",
+    "In column since ({zone})",
     "Blocked",
     "Blocked reason",
     "Outcome",
-    "Finished at (UTC)",
+    "Finished at ({zone})",
     "Linked observations",
 ]
 
@@ -165,10 +172,10 @@ def board_table(session: DbSession, board: Board) -> Table:
                         card.linked_observation_count,
                     ]
                 )
-    return Table(BOARD_HEADERS, rows)
+    return Table(_zoned(BOARD_HEADERS), rows)
 
 
-MOVE_HEADERS = ["Card", "Title", "Team", "Moved at (UTC)", "From", "To", "Moved by", "Reason"]
+MOVE_HEADERS = ["Card", "Title", "Team", "Moved at ({zone})", "From", "To", "Moved by", "Reason"]
 
 
 def moves_table(session: DbSession, *, team_slug: str | None, card_id: int | None) -> Table:
@@ -187,7 +194,7 @@ def moves_table(session: DbSession, *, team_slug: str | None, card_id: int | Non
     if team_slug:
         query = query.where(Improvement.team_id.in_(select(Team.id).where(Team.slug == team_slug)))
     return Table(
-        MOVE_HEADERS,
+        _zoned(MOVE_HEADERS),
         [
             [
                 move.improvement_id,
@@ -214,7 +221,7 @@ ROOT_CAUSE_HEADERS = [
     "Step",
     "Why",
     "Because",
-    "Updated at (UTC)",
+    "Updated at ({zone})",
 ]
 
 
@@ -243,7 +250,7 @@ def root_causes_table(session: DbSession, ids: list[int]) -> Table:
             rows.append([*head, "", "", "", updated])
         for number, step in enumerate(steps, start=1):
             rows.append([*head, number, step.why, step.because, updated])
-    return Table(ROOT_CAUSE_HEADERS, rows)
+    return Table(_zoned(ROOT_CAUSE_HEADERS), rows)
 
 
 LESSON_HEADERS = [
@@ -258,15 +265,15 @@ LESSON_HEADERS = [
     "Take forward",
     "Do differently",
     "Written by",
-    "Finished at (UTC)",
-    "Written at (UTC)",
+    "Finished at ({zone})",
+    "Written at ({zone})",
 ]
 
 
 def lessons_table(session: DbSession, filters: LessonFilters) -> Table:
     """The learning hub's reflections with its search and filters, all of them."""
     return Table(
-        LESSON_HEADERS,
+        _zoned(LESSON_HEADERS),
         [
             [
                 row.improvement_id,

@@ -18,9 +18,10 @@ import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import Enum
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -38,6 +39,7 @@ from kaizen.models import (
     utcnow,
 )
 from kaizen.services import DbSession
+from kaizen.services.plant_time import TimeZoneError, current_zone, parse_zone
 
 MAX_ROWS = 50_000
 
@@ -149,8 +151,23 @@ def _unguarded(cell: str) -> str:
     return cell
 
 
+_ZONE_NOTE = re.compile(r"\(([^()]*)\)")
+
+
 def _key(heading: str) -> str:
-    return re.sub(r"\s+", " ", heading.replace("(UTC)", "").replace("(utc)", "")).strip().lower()
+    """A heading as matched: without a note in brackets ("(Europe/Berlin)"), any case."""
+    return re.sub(r"\s+", " ", _ZONE_NOTE.sub("", heading)).strip().lower()
+
+
+def _heading_zone(heading: str) -> ZoneInfo | None:
+    """The time zone a heading names in brackets, as our exports write it ("(UTC)",
+    "(Europe/Berlin)"), or None."""
+    for note in _ZONE_NOTE.findall(heading):
+        try:
+            return parse_zone(note.strip())
+        except TimeZoneError:
+            continue
+    return None
 
 
 def _map(headings: list[str], fields: dict[str, tuple[str, ...]]) -> list[tuple[str, str | None]]:
@@ -198,13 +215,14 @@ def _enum(enum_cls: type[E], text: str, what: str) -> E:
 _FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d", "%d/%m/%Y")
 
 
-def _when(text: str, what: str) -> datetime:
-    """A date or date and time, read as UTC."""
+def _when(text: str, what: str, zone: ZoneInfo) -> datetime:
+    """A date or date and time on the clock of `zone`, as a stored (UTC) moment."""
     for pattern in _FORMATS:
         try:
-            return datetime.strptime(text.strip(), pattern)
+            local = datetime.strptime(text.strip(), pattern)
         except ValueError:
             continue
+        return local.replace(tzinfo=zone).astimezone(UTC).replace(tzinfo=None)
     raise ValueError(f"{what} “{text}” is not a date like 2026-03-31 or 2026-03-31 14:05")
 
 
@@ -215,8 +233,10 @@ def _slug(name: str) -> str:
 class _Places:
     """Teams and areas by name, existing or to be created by this import."""
 
-    def __init__(self, session: DbSession) -> None:
+    def __init__(self, session: DbSession, zones: dict[str, ZoneInfo]) -> None:
         self.session = session
+        # The clock each time column is read on: the zone its heading names, else the plant's.
+        self.zones = zones
         self.teams = {t.name.lower(): t for t in session.scalars(select(Team))}
         self.areas = {a.name.lower(): a for a in session.scalars(select(Area))}
         self.users = {u.display_name.lower(): u for u in session.scalars(select(User))}
@@ -238,6 +258,10 @@ class _Places:
             self.areas[name.lower()] = found
             self.new_areas.append(name)
         return found
+
+    def when(self, text: str, field: str, label: str) -> datetime:
+        """A time column's cell as a stored (UTC) moment."""
+        return _when(text, label, self.zones.get(field) or current_zone())
 
     def _free_slug(self, name: str, model: type[Team] | type[Area]) -> str:
         taken = {t.slug for t in self.teams.values()} | {a.slug for a in self.areas.values()}
@@ -264,7 +288,7 @@ def _observation(cells: dict[str, str], places: _Places) -> Observation:
     frequency = cells.get("frequency", "").strip()
     reporter = places.users.get(cells.get("reporter", "").strip().lower())
     return Observation(
-        observed_at=_when(observed, "Observed at") if observed else utcnow(),
+        observed_at=places.when(observed, "observed_at", "Observed at") if observed else utcnow(),
         area=places.area(cells["area"].strip()),
         waste=_enum(Waste, cells.get("waste", ""), "Waste"),
         description=description,
@@ -288,7 +312,7 @@ def _card(cells: dict[str, str], places: _Places) -> Improvement:
     if outcome and column != BoardColumn.DONE:
         raise ValueError("Only a card in Done has an outcome")
     dates = {
-        name: _when(cells[name], label)
+        name: places.when(cells[name], name, label)
         for name, label in (
             ("created_at", "Created at"),
             ("in_column_since", "In column since"),
@@ -350,7 +374,8 @@ def import_rows(
         names = ", ".join(name.replace("_", " ").capitalize() for name in missing)
         preview.errors.append((1, f"No column for: {names}"))
         return preview
-    places = _Places(session)
+    zones = {name: zone for heading, name in mapping if name and (zone := _heading_zone(heading))}
+    places = _Places(session, zones)
     built = []
     for line, row in enumerate(body, start=2):
         cells = {
