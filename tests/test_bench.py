@@ -81,3 +81,25 @@ def test_bench_data_refuses_a_database_that_has_teams(
     result = runner.invoke(args=["bench-data", "--preset", "tiny"])
 
     assert result.exit_code != 0 and "empty database" in result.output
+
+
+def test_the_bench_has_the_monthly_report_rows_issue_12_asks_for() -> None:
+    """`kaizen bench` prints the report's rows: cold both ways (as a browser asks, and one
+    request after the other) for the team and its 10x history, warm on another worker, 304
+    and the cost of 10x history (checked without running the bench)."""
+    from kaizen.bench import report
+
+    rows = report.figures(("team500", "history10x", "plant"))
+
+    assert list(rows) == [
+        "Report cold: page, then 7 charts at once, team500",
+        "Report cold: page, then 7 charts at once, history10x",
+        "Report cold: page + 7 charts one after the other, team500",
+        "Report cold: page + 7 charts one after the other, history10x",
+        "Report page, warm on another worker (p50)",
+        "Report chart, warm on another worker (p50)",
+        "Report chart 304 (p50)",
+        "Report cold cost at 10x history",
+    ]
+    assert rows[report.HISTORY].unit == "%"
+    assert len(report.CHARTS) == 7

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
@@ -20,6 +20,7 @@ from kaizen.models import (
     RootCauseStatus,
     Waste,
     WhyStep,
+    utcnow,
 )
 from tests.conftest import SignIn
 from tests.factories import (
@@ -110,6 +111,27 @@ def test_the_board_downloads_the_cards_of_the_team_shown(
     every = download(client, "/board/export.csv")
     assert {row["Title"] for row in every} == {"Kanban square", "Tool wall", "Mixing timer"}
     assert client.get("/board/export.csv?team=nobody").status_code == 404
+
+
+def test_the_board_csv_keeps_the_done_filter_of_the_board_shown(
+    client: FlaskClient, session: Session
+) -> None:
+    press = make_team(session, name="Press", slug="press")
+    now = utcnow()
+    make_moved_improvement(
+        session, [(BoardColumn.DONE, now - timedelta(days=2))], team=press, title="Just finished"
+    )
+    make_moved_improvement(
+        session, [(BoardColumn.DONE, now - timedelta(days=90))], team=press, title="Long done"
+    )
+    session.commit()
+
+    page = client.get("/board/press?done=all").get_data(as_text=True)
+    assert "/board/export.csv?team=press&amp;done=all" in page
+    recent = {row["Title"] for row in download(client, "/board/export.csv?team=press")}
+    every = {row["Title"] for row in download(client, "/board/export.csv?team=press&done=all")}
+    assert recent == {"Just finished"}
+    assert every == {"Just finished", "Long done"}
 
 
 def test_the_move_log_downloads_for_a_team_and_for_one_card(
