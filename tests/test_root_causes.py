@@ -530,3 +530,25 @@ def test_the_unlink_buttons_remove_a_link_and_keep_the_item(
     session.expire_all()
     assert service.load_root_cause(session, record.id).observations == []
     assert session.get(Observation, observation.id) is not None
+
+
+def test_observation_texts_on_a_five_whys_and_a_card_section_need_a_viewer(
+    session: Session, client: FlaskClient, sign_in: SignIn
+) -> None:
+    # The texts /observations keeps to viewers must not show on these pages signed out.
+    observation = make_observation(session, description="Pallets moved twice.")
+    card = make_improvement(session)
+    card.observations.append(observation)
+    record = make_record(session)
+    service.link(session, record, observation)
+    viewer = make_user(session, role=Role.VIEWER)
+    session.commit()
+    addresses = (f"/root-causes/{record.id}", f"/improvements/{card.id}/section/observations")
+
+    for address in addresses:
+        page = client.get(address).get_data(as_text=True)
+        assert "Pallets moved twice." not in page, address
+        assert "Sign in" in page, address
+    sign_in(viewer)
+    for address in addresses:
+        assert "Pallets moved twice." in client.get(address).get_data(as_text=True), address
