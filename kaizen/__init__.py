@@ -69,6 +69,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from kaizen import models  # noqa: F401  (registers every table on the metadata)
     from kaizen.accounts.views import bp as accounts_bp
     from kaizen.admin.views import bp as admin_bp
+    from kaizen.api.core import install as install_api
     from kaizen.board.views import bp as board_bp
     from kaizen.cli import register_commands
     from kaizen.devices.mode import install as install_kiosk_mode
@@ -102,6 +103,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(settings_bp)
     register_plant_time(app)
     app.register_blueprint(imports_bp)
+    install_api(app)
     register_web_helpers(app)
     register_commands(app)
 

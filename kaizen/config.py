@@ -108,4 +108,6 @@ def settings_from_environment(instance_path: Path) -> dict[str, Any]:
         "SIGNIN_MAX_LOCK_SECONDS": _whole_number("KAIZEN_SIGNIN_MAX_LOCK_SECONDS", "900"),
         "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
+        # Requests per minute one API token may send (counted in the database).
+        "API_RATE_PER_MINUTE": _whole_number("KAIZEN_API_RATE_PER_MINUTE", "600"),
     }

@@ -20,6 +20,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
 from kaizen import faults
+from kaizen.api.core import ApiError, error_response, http_error_response, is_api_request
 from kaizen.devices.mode import current_kiosk
 from kaizen.extensions import htmx, login
 from kaizen.input import without_control_characters
@@ -327,6 +328,9 @@ def register_web_helpers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:
+        if is_api_request():
+            faults.roll_back_quietly()
+            return http_error_response(error)
         status = error.code or 500
         title, message = ERROR_TEXT.get(status, (error.name, error.description or ""))
         # An error raised with words of its own (abort(400, "...")) says them instead; what
@@ -340,6 +344,10 @@ def register_web_helpers(app: Flask) -> None:
             return http_error(error)
         app.logger.exception("Unhandled error on %s", request.path)
         status = 503 if faults.database_unavailable(error) else 500
+        if is_api_request():
+            faults.roll_back_quietly()
+            retry = {"Retry-After": "5"} if status == 503 else {}
+            return error_response(ApiError(status, ERROR_TEXT[status][1], headers=retry))
         outage_page = _outage_page() if status == 503 else None
         return outage_page or _error_page(status, *ERROR_TEXT[status])
 

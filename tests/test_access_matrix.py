@@ -41,6 +41,28 @@ VISITORS = ("anon", "kiosk", "viewer", "member", "member_other", "lead", "lead_o
 # fmt: off
 # Columns: anon, kiosk, viewer, member, member_other, lead, lead_other, admin.
 DECISIONS: dict[tuple[str, str], tuple[Answer, ...]] = {
+    # The JSON API answers tokens only (tests/test_api.py): a browser's session gets 401,
+    # whoever it belongs to. Its document and reference page are open to read.
+    ("GET", "/api/v1/openapi.json"):             (200, 200, 200, 200, 200, 200, 200, 200),
+    ("GET", "/api/v1/docs"):                     (200, 200, 200, 200, 200, 200, 200, 200),
+    ("GET", "/api/v1/observations"):                                      (401, 401, 401, 401, 401, 401, 401, 401),  # noqa: E501
+    ("POST", "/api/v1/observations"):                                     (401, 401, 401, 401, 401, 401, 401, 401),  # noqa: E501
+    ("GET", "/api/v1/observations/<int:observation_id>"):                 (401, 401, 401, 401, 401, 401, 401, 401),  # noqa: E501
+    ("GET", "/api/v1/improvements"):                                      (401, 401, 401, 401, 401, 401, 401, 401),  # noqa: E501
+    ("POST", "/api/v1/improvements"):                                     (401, 401, 401, 401, 401, 401, 401, 401),  # noqa: E501
+    ("GET", "/api/v1/improvements/<int:improvement_id>"):                 (401, 401, 401, 401, 401, 401, 401, 401),  # noqa: E501
+    ("PATCH", "/api/v1/improvements/<int:improvement_id>"):               (401, 401, 401, 401, 401, 401, 401, 401),  # noqa: E501
+    ("POST", "/api/v1/improvements/<int:improvement_id>/move"):           (401, 401, 401, 401, 401, 401, 401, 401),  # noqa: E501
+    ("GET", "/api/v1/improvements/<int:improvement_id>/moves"):           (401, 401, 401, 401, 401, 401, 401, 401),  # noqa: E501
+    ("GET", "/api/v1/improvements/<int:improvement_id>/reflection"):      (401, 401, 401, 401, 401, 401, 401, 401),  # noqa: E501
+    ("POST", "/api/v1/improvements/<int:improvement_id>/reflection"):     (401, 401, 401, 401, 401, 401, 401, 401),  # noqa: E501
+    ("GET", "/api/v1/reflections"):                                       (401, 401, 401, 401, 401, 401, 401, 401),  # noqa: E501
+    ("POST", "/api/v1/root-causes"):                                      (401, 401, 401, 401, 401, 401, 401, 401),  # noqa: E501
+    ("GET", "/api/v1/root-causes/<int:root_cause_id>"):                   (401, 401, 401, 401, 401, 401, 401, 401),  # noqa: E501
+    ("PUT", "/api/v1/root-causes/<int:root_cause_id>"):                   (401, 401, 401, 401, 401, 401, 401, 401),  # noqa: E501
+    ("GET", "/api/v1/metrics/cycle-times"):                               (401, 401, 401, 401, 401, 401, 401, 401),  # noqa: E501
+    ("GET", "/api/v1/metrics/throughput"):                                (401, 401, 401, 401, 401, 401, 401, 401),  # noqa: E501
+    ("GET", "/api/v1/metrics/observations"):                              (401, 401, 401, 401, 401, 401, 401, 401),  # noqa: E501
     # Always open: files, health checks (a kiosk too).
     ("GET", "/static/<path:filename>"):          (200, 200, 200, 200, 200, 200, 200, 200),
     ("GET", "/healthz"):                         (200, 200, 200, 200, 200, 200, 200, 200),

@@ -74,7 +74,8 @@ def install(app: Flask) -> None:
 
     @app.before_request
     def keep_kiosk_to_its_form() -> Response | None:
-        if request.endpoint in ALWAYS_OPEN:
+        # The JSON API answers tokens, never a tablet's cookie (kaizen/api/core.py).
+        if request.endpoint in ALWAYS_OPEN or request.path.startswith("/api/"):
             return None
         kiosk = _find_kiosk()
         g.kiosk = kiosk

@@ -111,6 +111,10 @@ class ApiToken(Model):
     scope: Mapped[TokenScope] = mapped_column(
         enum_type(TokenScope, "scope"), default=TokenScope.READ, server_default="read"
     )
+    # The rate limit: requests counted in the current minute (kept in the database, so
+    # every worker and host counts the same token together).
+    rate_minute: Mapped[int] = mapped_column(default=0, server_default="0")
+    rate_count: Mapped[int] = mapped_column(default=0, server_default="0")
 
     user: Mapped[User] = relationship()
 

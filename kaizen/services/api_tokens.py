@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import case, select, update
 from sqlalchemy.orm import joinedload
 
-from kaizen.models import ApiToken, TokenScope, User, utcnow
+from kaizen.models import ApiToken, Role, TokenScope, User, utcnow
 from kaizen.models.account import hash_token
 from kaizen.services import DbSession
 from kaizen.services.accounts import AccountError
@@ -81,3 +83,59 @@ def revoke_token(session: DbSession, actor: User, token: ApiToken) -> None:
         summary=f"Revoked token “{token.name}” ({token.prefix}…)",
     )
     session.commit()
+
+
+# How often a token's "last used" time is written: a busy integration should not turn every
+# request into a write of that column alone.
+LAST_USED_EVERY = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class Counted:
+    """A request counted against its token's limit: allowed, or how long to wait."""
+
+    allowed: bool
+    retry_after: int
+
+
+def authenticate(session: DbSession, secret: str) -> ApiToken | None:
+    """The live token with this secret, its account active and not a kiosk; None otherwise."""
+    if not secret.startswith(TOKEN_PREFIX) or len(secret) > 100:
+        return None
+    token = session.scalar(
+        select(ApiToken)
+        .options(joinedload(ApiToken.user))
+        .where(ApiToken.token_hash == hash_token(secret), ApiToken.revoked_at.is_(None))
+    )
+    if token is None or not token.user.active or token.user.role is Role.KIOSK:
+        return None
+    return token
+
+
+def count_request(
+    session: DbSession, token: ApiToken, limit_per_minute: int, now: datetime | None = None
+) -> Counted:
+    """Count one request in the token's current minute (one UPDATE, committed).
+
+    The count lives on the token's row, so every worker and host adds to the same number;
+    the UPDATE is atomic, so concurrent requests never lose a count.
+    """
+    now = now or utcnow()
+    minute = int(now.timestamp() // 60)
+    values: dict[str, object] = {
+        "rate_count": case((ApiToken.rate_minute == minute, ApiToken.rate_count + 1), else_=1),
+        "rate_minute": minute,
+    }
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_EVERY:
+        values["last_used_at"] = now
+    count = session.scalar(
+        update(ApiToken)
+        .where(ApiToken.id == token.id)
+        .values(values)
+        .returning(ApiToken.rate_count)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    if count is not None and count > limit_per_minute:
+        return Counted(False, 60 - int(now.timestamp()) % 60)
+    return Counted(True, 0)

@@ -521,6 +521,40 @@ def file_idea(
     )
 
 
+def new_card(
+    session: DbSession,
+    *,
+    team: Team,
+    created_by: User,
+    title: str,
+    observations: list[Observation],
+    fields: dict[str, Any],
+) -> Improvement:
+    """A card as the JSON API files it: checked as an edit is, then put in Ideas.
+
+    NotYourTeam when `created_by` does not work on the team; CardInputError on a bad value.
+    """
+    require_team(created_by, team.id)
+    unknown = set(fields) - EDITABLE_FIELDS
+    if unknown:
+        raise ValueError(f"not editable here: {', '.join(sorted(unknown))}")
+    errors = validate_card_fields({"title": title, **fields})
+    if errors:
+        raise CardInputError(errors)
+    values = {
+        name: value.strip() if name in ("problem", "countermeasure") else value
+        for name, value in fields.items()
+    }
+    return create_improvement(
+        session,
+        title=title,
+        team=team,
+        created_by=created_by,
+        observations=observations,
+        **values,
+    )
+
+
 def _typed_id(raw: Any) -> int | None:
     """An id as typed in a form or address; None when blank, not a number or out of range."""
     try:

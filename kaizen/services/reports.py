@@ -197,16 +197,8 @@ def monthly_report(
     """The monthly report for `month` and the twelve months up to it, from aggregates over
     those windows (`report_data`): its cost follows the windows, not the history."""
     months = month.ending(TRAILING_MONTHS)
-    start, end = month.start, month.end
-    window_start = months[0].start
-
-    trailing = report_data.finished_flows(session, window_start, end, now, scope, working_days)
+    trailing, finished = _finished(session, month, now, scope, working_days)
     cycle_points = [f for f in trailing if f.cycle_days is not None]
-    month_ids = [f.id for f in trailing if f.finished_at is not None and f.finished_at >= start]
-    finished = sorted(
-        report_data.month_finished(session, month_ids, now, working_days),
-        key=lambda f: (f.finished_at or now, f.id),
-    )
     month_cycles = percentiles(cycle_days(finished))
     pareto = report_data.month_pareto(session, month, scope)
     lessons = load_lessons(session, [f.id for f in finished])
@@ -242,4 +234,53 @@ def monthly_report(
         aging=report_data.open_started_flows(session, now, scope, working_days),
         before_after=report_data.before_after_of(session, finished, now, scope),
         lessons=lessons,
+    )
+
+
+def _finished(
+    session: DbSession, month: Month, now: datetime, scope: Scope, working_days: bool
+) -> tuple[list[CardFlow], list[CardFlow]]:
+    """The flows finished in the trailing twelve months, and those of the month (in order)."""
+    window_start = month.ending(TRAILING_MONTHS)[0].start
+    trailing = report_data.finished_flows(
+        session, window_start, month.end, now, scope, working_days
+    )
+    month_ids = [
+        f.id for f in trailing if f.finished_at is not None and f.finished_at >= month.start
+    ]
+    finished = sorted(
+        report_data.month_finished(session, month_ids, now, working_days),
+        key=lambda f: (f.finished_at or now, f.id),
+    )
+    return trailing, finished
+
+
+@dataclass(frozen=True)
+class MonthMetrics:
+    """The report's flow numbers without its charts: what the JSON API serves."""
+
+    month: Month
+    finished: list[CardFlow]
+    cycle_percentiles: Percentiles
+    throughput: list[MonthThroughput]
+    observations: list[MonthWasteCounts]
+
+
+def month_metrics(
+    session: DbSession,
+    month: Month,
+    now: datetime,
+    scope: Scope = Scope(),
+    working_days: bool = False,
+) -> MonthMetrics:
+    """The monthly report's cycle times, throughput and observation counts, computed the
+    same way (the same windows and functions), without the rest of the report."""
+    months = month.ending(TRAILING_MONTHS)
+    trailing, finished = _finished(session, month, now, scope, working_days)
+    return MonthMetrics(
+        month=month,
+        finished=finished,
+        cycle_percentiles=percentiles(cycle_days(finished)),
+        throughput=throughput_by_month(trailing, months),
+        observations=report_data.observations_by_month(session, months, scope),
     )

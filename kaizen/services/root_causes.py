@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
@@ -25,6 +26,7 @@ from kaizen.models import (
 from kaizen.services import DbSession
 from kaizen.services.flow_data import first_done_at
 from kaizen.services.improvements import improvement_or_none, observation_or_none
+from kaizen.services.scope import NotYourTeam, works_on_record
 
 # A chain shorter than this rarely reaches the process; the page says so gently.
 SUGGESTED_MIN_STEPS = 3
@@ -66,6 +68,11 @@ BLAME_PROMPT = "Ask why the process allowed it"
 
 class RootCauseError(ValueError):
     """A change to a five-whys record that cannot be made; the message says why."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        # The field of the JSON API's record the message is about, when it is one field's.
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -305,6 +312,74 @@ def unlink(session: DbSession, record: RootCause, item: Observation | Improvemen
     if item in links:
         links.remove(item)
     session.commit()
+
+
+@dataclass(frozen=True)
+class RecordInput:
+    """A whole record as the JSON API sends it: steps in order, conclusion, links by id."""
+
+    problem: str
+    steps: Sequence[tuple[str, str]]
+    root_cause: str = ""
+    category: RootCauseCategory | None = None
+    countermeasure: str = ""
+    status: RootCauseStatus = RootCauseStatus.OPEN
+    observation_ids: Sequence[int] = ()
+    improvement_ids: Sequence[int] = ()
+
+
+def _linked(session: DbSession, model: Any, ids: Sequence[int], field: str) -> list[Any]:
+    found = list(session.scalars(select(model).where(model.id.in_(set(ids))))) if ids else []
+    missing = sorted(set(ids) - {item.id for item in found})
+    if missing:
+        raise RootCauseError(f"No such id: {', '.join(map(str, missing))}.", field)
+    return found
+
+
+def save_record(
+    session: DbSession, record: RootCause | None, data: RecordInput, by_user: User
+) -> RootCause:
+    """Create a record, or replace one's steps, conclusion and links, in one transaction.
+
+    The team rule of the pages holds: linked to cards, a record is worked on by those
+    cards' teams, before the change and after it (NotYourTeam otherwise).
+    """
+    try:
+        cards = _linked(session, Improvement, data.improvement_ids, "improvements")
+        observations = _linked(session, Observation, data.observation_ids, "observations")
+        before = [c.team_id for c in record.improvements] if record is not None else []
+        if not works_on_record(by_user, before) or not works_on_record(
+            by_user, [c.team_id for c in cards]
+        ):
+            raise NotYourTeam()
+        if not data.problem.strip():
+            raise RootCauseError("Describe the problem in a sentence.", "problem")
+        if data.status is not RootCauseStatus.OPEN and not data.countermeasure.strip():
+            raise RootCauseError(
+                "Choose a countermeasure before marking it chosen or verified.", "countermeasure"
+            )
+        for why, because in data.steps:
+            _check_step(why, because)
+        if record is None:
+            record = RootCause(problem="", created_by=by_user)
+            session.add(record)
+        record.problem = data.problem.strip()
+        record.steps[:] = [
+            WhyStep(position=i, why=why.strip(), because=because.strip())
+            for i, (why, because) in enumerate(data.steps)
+        ]
+        record.root_cause = data.root_cause.strip()
+        record.category = data.category
+        record.countermeasure = data.countermeasure.strip()
+        record.status = data.status
+        record.observations[:] = observations
+        record.improvements[:] = cards
+        record.updated_at = utcnow()
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return record
 
 
 def recurrence(
