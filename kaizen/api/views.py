@@ -98,7 +98,7 @@ def _slug(model: type[Team] | type[Area], slug: str | None, field: str) -> Any:
     """The team or area named by a slug in a request (None for none); 422 when unknown."""
     if not slug:
         return None
-    finder = api_data.team_by_slug if model is Team else api_data.area_by_slug
+    finder = api_data.team_by_slug if model is Team else observations.area_by_slug
     found = finder(db.session, slug)
     if found is None:
         raise ApiError(422, f"There is no {field} “{slug}”.", fields={field: "Unknown slug."})
