@@ -114,6 +114,9 @@ def test_every_chart_of_a_busy_month_is_on_the_page_with_its_numbers(
         assert f"/reports/csv/{name}.csv?month=2026-03" in page
     assert page.count("Show the numbers") >= 6
     assert "No cards in progress right now." in page
+    # The Pareto's words say what its labels are: each waste's own share, the line the sum.
+    assert "The share in brackets is that waste&#39;s own" in page
+    assert "the share in brackets adds up" not in page
 
 
 # -- filters ----------------------------------------------------------------------------

@@ -241,8 +241,8 @@ CHARTS = (
     ChartSpec(
         "pareto",
         "Which wastes we saw most",
-        "The month's reports by waste, most first, counted and by minutes lost; the share in "
-        "brackets adds up from the top.",
+        "The month's reports by waste, most first, counted and by minutes lost. The share in "
+        "brackets is that waste's own; the dashed line adds the shares up from the top.",
     ),
     ChartSpec(
         "flow",
