@@ -702,3 +702,20 @@ def test_metrics_for_an_unknown_team_or_a_bad_month_are_refused(
     api = token_for(plant["viewer"])
     assert api.get("/api/v1/metrics/throughput?team=nowhere").status_code == 422
     assert api.get("/api/v1/metrics/throughput?month=2026-13").status_code == 422
+
+
+def test_writes_through_the_api_are_in_the_audit_trail_under_the_token_s_account(
+    session: Session, token_for: Any, plant: dict
+) -> None:
+    from kaizen.models import AuditEvent
+
+    made = token_for(plant["member"]).post(
+        "/api/v1/improvements", json={"title": "Shadow board", "team": "press"}
+    )
+    session.expire_all()
+    events = session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.subject_type == "card", AuditEvent.subject_id == made.get_json()["id"]
+        )
+    ).all()
+    assert [(e.actor_id, e.action) for e in events] == [(plant["member"].id, "created")]
