@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 
 from kaizen import MIGRATIONS_DIR, create_app
 from kaizen.extensions import db
+from kaizen.models import include_in_autogenerate
 
 from .conftest import POSTGRES_URL, app_config
 
@@ -115,7 +116,12 @@ def test_a_database_built_by_migrations_equals_one_built_from_the_models(
     assert {"observation", "improvement", "card_move", "root_cause", "reflection"} <= set(
         migrated_schema
     )
-    assert {table for _, table in migrated_schema["triggers"]} == {"card_move"}
+    # The append-only log's triggers, and those that keep the full-text index in step
+    # (PostgreSQL keeps the observations' in a generated column instead).
+    indexed = {"reflection", "improvement", "root_cause", "why_step"}
+    assert {table for _, table in migrated_schema["triggers"]} == {"card_move"} | indexed | (
+        set() if POSTGRES_URL else {"observation"}
+    )
 
 
 def test_migrations_leave_nothing_for_autogenerate_to_add(
@@ -125,7 +131,11 @@ def test_migrations_leave_nothing_for_autogenerate_to_add(
     with app.app_context():
         upgrade(directory=str(MIGRATIONS_DIR))
         with db.engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            # As `flask db check` compares (migrations/env.py): the full-text index is left out.
+            context = MigrationContext.configure(
+                connection,
+                opts={"compare_type": True, "include_name": include_in_autogenerate},
+            )
             differences = compare_metadata(context, db.metadata)
         db.engine.dispose()
     assert differences == []
