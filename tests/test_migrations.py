@@ -187,3 +187,30 @@ def test_a_plant_with_data_goes_down_to_the_first_revision_and_back_up_with_its_
     assert after == before and before[1] > 0
     assert stale == 0
     assert admin_flagged
+
+
+def test_the_search_migration_indexes_the_rows_already_stored(
+    new_database_url: Any, tmp_path: Path
+) -> None:
+    from kaizen.services.learning import LessonFilters, find_lessons
+    from kaizen.services.observations import ObservationFilters, list_observations
+    from kaizen.services.root_causes import create_root_cause, list_root_causes
+    from tests.factories import make_observation, make_reflection
+
+    app = app_for(new_database_url("backfill"), tmp_path)
+    with app.app_context():
+        upgrade(directory=str(MIGRATIONS_DIR), revision="0011_plant_time")
+        make_observation(db.session, description="Forklift late again.")
+        make_reflection(db.session, title="Kanban square", learnt="Drivers stopped waiting.")
+        create_root_cause(db.session, problem="Press 4 stops", why="Why?", because="Late coils")
+        db.session.commit()
+        db.session.remove()
+        upgrade(directory=str(MIGRATIONS_DIR))
+        observations = list_observations(db.session, ObservationFilters(text="forklifts"))
+        lessons = find_lessons(db.session, LessonFilters(text="waits"))
+        records = list_root_causes(db.session, text="coil")
+        db.session.remove()
+        db.engine.dispose()
+    assert [row.description for row in observations.rows] == ["Forklift late again."]
+    assert [row.title for row in lessons] == ["Kanban square"]
+    assert [row.problem for row in records] == ["Press 4 stops"]
