@@ -24,7 +24,15 @@ from kaizen.models import (
 )
 from kaizen.services import DbSession
 from kaizen.services.flow_data import first_done_at
-from kaizen.services.search import LESSONS, ROOT_CAUSES, Index, matching, search_words, words_held
+from kaizen.services.search import (
+    LESSONS,
+    ROOT_CAUSES,
+    Index,
+    holding,
+    matching,
+    search_words,
+    words_held,
+)
 
 
 @dataclass(frozen=True)
@@ -97,13 +105,16 @@ class LessonList:
 
 
 def _narrowed(
-    session: DbSession, query: Select[Any], filters: LessonFilters
+    session: DbSession, query: Select[Any], filters: LessonFilters, *, ranked: bool = False
 ) -> tuple[Select[Any], ColumnElement[Any] | None]:
     """A reflection query (joined to its card) narrowed by the words and filters; with words
-    to search for, also an expression that sorts the best match first."""
+    to search for and `ranked`, also an expression that sorts the best match first."""
     best_first = None
-    if words := search_words(filters.text):
+    words = search_words(filters.text)
+    if words and ranked:
         query, best_first = matching(session, query, LESSONS, words)
+    elif words:
+        query = query.where(holding(session, LESSONS, words))
     if filters.outcome is not None:
         query = query.where(Improvement.outcome == filters.outcome)
     if filters.waste is not None:
@@ -142,6 +153,7 @@ def find_lessons(
         session,
         select(Reflection).join(Improvement, Improvement.id == Reflection.improvement_id),
         filters,
+        ranked=True,
     )
     if best_first is not None:
         query = query.order_by(best_first)

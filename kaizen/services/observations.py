@@ -40,7 +40,7 @@ from kaizen.services.improvements import create_improvement
 from kaizen.services.months import Month
 from kaizen.services.photos import PhotoError, ProcessedPhoto, process_photo
 from kaizen.services.scope import NotYourTeam, require_team, works_on_record
-from kaizen.services.search import OBSERVATIONS, matching, search_words
+from kaizen.services.search import OBSERVATIONS, holding, matching, search_words
 
 MAX_MINUTES_LOST = 7 * 24 * 60  # a week: anything longer is a typing slip
 MAX_DESCRIPTION = 2000
@@ -366,13 +366,16 @@ class ObservationPage:
 
 
 def _filtered(
-    session: DbSession, query: Select[Any], filters: ObservationFilters
+    session: DbSession, query: Select[Any], filters: ObservationFilters, *, ranked: bool = False
 ) -> tuple[Select[Any], ColumnElement[Any] | None]:
-    """Apply the list filters to a query over observations; with words to search for, also
-    an expression that sorts the best match first."""
+    """Apply the list filters to a query over observations; with words to search for and
+    `ranked`, also an expression that sorts the best match first."""
     best_first = None
-    if words := search_words(filters.text):
+    words = search_words(filters.text)
+    if words and ranked:
         query, best_first = matching(session, query, OBSERVATIONS, words)
+    elif words:
+        query = query.where(holding(session, OBSERVATIONS, words))
     if filters.area_slug:
         query = query.where(
             Observation.area_id.in_(select(Area.id).where(Area.slug == filters.area_slug))
@@ -399,7 +402,7 @@ def list_observations(
     total = session.scalar(_filtered(session, select(func.count(Observation.id)), filters)[0])
     pages = max(1, math.ceil((total or 0) / per_page))
     page = min(max(1, filters.page), pages)
-    query, best_first = _filtered(session, select(Observation), filters)
+    query, best_first = _filtered(session, select(Observation), filters, ranked=True)
     if best_first is not None:
         query = query.order_by(best_first)
     observations = session.scalars(

@@ -34,6 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.sql.expression import TableClause
 
 from kaizen.models import Observation, Reflection, RootCause
 from kaizen.models.search import POSTGRES_CONFIG
@@ -80,23 +81,21 @@ class Index:
     key: InstrumentedAttribute[int]  # the indexed row's id: the FTS5 rowid
     fts: str  # the FTS5 table (SQLite)
     weights: tuple[float, ...]  # bm25's weight for each FTS5 column, in order
-    vector_table: str  # PostgreSQL: the table holding the tsvector ...
-    vector_key: str  # ... its column equal to `key` ...
-    vector: str  # ... and the tsvector column
+    vector: str  # PostgreSQL: the tsvector column ...
+    vector_table: str | None = None  # ... of this table (None: of the indexed row's own) ...
+    vector_key: str = "id"  # ... whose column is equal to `key`
 
 
-OBSERVATIONS = Index(
-    Observation.id, "observation_fts", (1.0,), "observation", "id", "search_vector"
-)
+OBSERVATIONS = Index(Observation.id, "observation_fts", (1.0,), "observation.search_vector")
 # The card's title counts most, the answers next, the card's problem and countermeasure
 # least; PostgreSQL weighs them A, B and C (kaizen/models/search.py).
 LESSONS = Index(
-    Reflection.id, "lesson_fts", (4.0, 2.0, 2.0, 2.0, 1.0, 1.0), "lesson_fts",
-    "reflection_id", "document",
+    Reflection.id, "lesson_fts", (4.0, 2.0, 2.0, 2.0, 1.0, 1.0), "document", "lesson_fts",
+    "reflection_id",
 )  # fmt: skip
 ROOT_CAUSES = Index(
-    RootCause.id, "root_cause_fts", (4.0, 2.0, 2.0, 1.0), "root_cause_fts",
-    "root_cause_id", "document",
+    RootCause.id, "root_cause_fts", (4.0, 2.0, 2.0, 1.0), "document", "root_cause_fts",
+    "root_cause_id",
 )  # fmt: skip
 
 _CONFIG: ColumnElement[Any] = literal_column(f"'{POSTGRES_CONFIG}'::regconfig")
@@ -104,17 +103,17 @@ _CONFIG: ColumnElement[Any] = literal_column(f"'{POSTGRES_CONFIG}'::regconfig")
 # text that is all about the words comes before a long one that mentions them, as bm25 does.
 _LENGTH_NORMALISED = 1
 
-
 _Row = TypeVarTuple("_Row")
 
 
-def _dialect(session: DbSession) -> str:
-    return session.get_bind().dialect.name
+def _postgresql(session: DbSession) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
 
 
-def _fts_query(words: list[str], any_word: bool) -> str:
-    """An FTS5 query of quoted words: every word (AND), or any of them (OR)."""
-    return (" OR " if any_word else " ").join(f'"{word}"' for word in words)
+def _fts_match(index: Index, words: list[str], any_word: bool) -> ColumnElement[bool]:
+    """FTS5's MATCH with a query of quoted words: every word (AND), or any of them (OR)."""
+    query = (" OR " if any_word else " ").join(f'"{word}"' for word in words)
+    return literal_column(index.fts).op("MATCH")(bindparam(None, query, type_=Text))
 
 
 def _tsquery(words: list[str], any_word: bool) -> ColumnElement[Any]:
@@ -124,6 +123,20 @@ def _tsquery(words: list[str], any_word: bool) -> ColumnElement[Any]:
         # can read in them.
         return func.to_tsquery(_CONFIG, bindparam(None, " | ".join(words), type_=Text))
     return func.plainto_tsquery(_CONFIG, bindparam(None, " ".join(words), type_=Text))
+
+
+def _vector(index: Index) -> tuple[ColumnElement[Any], TableClause | None]:
+    """The tsvector, and the table to join for it (None: it is a column of the row)."""
+    if index.vector_table is None:
+        return literal_column(index.vector, TSVECTOR), None
+    found = table(
+        index.vector_table, column(index.vector_key, Integer), column(index.vector, TSVECTOR)
+    )
+    return found.c[index.vector], found
+
+
+def _fts(index: Index) -> TableClause:
+    return table(index.fts, column("rowid", Integer))
 
 
 def matching(
@@ -136,25 +149,29 @@ def matching(
 ) -> tuple[Select[*_Row], ColumnElement[Any]]:
     """`query` (whose FROM holds the index's table) kept to the rows whose text holds every
     word (or any, with `any_word`), and an expression that sorts the best match first."""
-    if _dialect(session) == "postgresql":
+    if _postgresql(session):
         tsquery = _tsquery(words, any_word)
-        if index.vector_table == index.key.class_.__tablename__:
-            vector: ColumnElement[Any] = literal_column(
-                f"{index.vector_table}.{index.vector}", TSVECTOR
-            )
-        else:
-            found = table(index.vector_table, column(index.vector_key, Integer))
-            found.append_column(column(index.vector, TSVECTOR))
+        vector, found = _vector(index)
+        if found is not None:
             query = query.join(found, found.c[index.vector_key] == index.key)
-            vector = found.c[index.vector]
         rank = func.ts_rank(vector, tsquery, _LENGTH_NORMALISED)
         return query.where(vector.op("@@")(tsquery)), -rank
-    fts = table(index.fts, column("rowid", Integer))
-    match = literal_column(index.fts).op("MATCH")(
-        bindparam(None, _fts_query(words, any_word), type_=Text)
-    )
-    query = query.join(fts, fts.c.rowid == index.key).where(match)
+    fts = _fts(index)
+    query = query.join(fts, fts.c.rowid == index.key).where(_fts_match(index, words, any_word))
     return query, func.bm25(literal_column(index.fts), *[literal(w) for w in index.weights])
+
+
+def holding(session: DbSession, index: Index, words: list[str]) -> ColumnElement[bool]:
+    """A condition for the rows whose text holds every word: for counting, where no rank is
+    needed (FTS5 then counts its matches without joining them row by row)."""
+    if _postgresql(session):
+        vector, found = _vector(index)
+        held = vector.op("@@")(_tsquery(words, False))
+        if found is None:
+            return held
+        return index.key.in_(select(found.c[index.vector_key]).where(held))
+    fts = _fts(index)
+    return index.key.in_(select(fts.c.rowid).where(_fts_match(index, words, False)))
 
 
 def words_held(
