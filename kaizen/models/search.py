@@ -34,6 +34,8 @@ SQLITE_TOKENIZER = "porter unicode61 remove_diacritics 2"
 POSTGRES_CONFIG = "english"
 
 SEARCH_TABLES = ("observation_fts", "lesson_fts", "root_cause_fts")
+# PostgreSQL's own tables of the index (observations keep theirs in a column).
+POSTGRES_SEARCH_TABLES = ("lesson_fts", "root_cause_fts")
 # PostgreSQL: the generated column on `observation` and its GIN index.
 SEARCH_COLUMN = ("observation", "search_vector")
 SEARCH_INDEX = "ix_observation_search_vector"
@@ -172,39 +174,42 @@ POSTGRES_OBSERVATION = (
     f"CREATE INDEX {SEARCH_INDEX} ON observation USING gin (search_vector)",
 )
 POSTGRES_LESSON = (
-    "CREATE TABLE lesson_fts (reflection_id integer PRIMARY KEY "
-    "REFERENCES reflection (id) ON DELETE CASCADE, document tsvector NOT NULL)",
+    "CREATE TABLE lesson_fts (reflection_id integer PRIMARY KEY, document tsvector NOT NULL)",
     "CREATE INDEX ix_lesson_fts_document ON lesson_fts USING gin (document)",
     "CREATE OR REPLACE FUNCTION lesson_fts_refresh() RETURNS trigger LANGUAGE plpgsql AS $$ "
-    "BEGIN IF TG_TABLE_NAME = 'reflection' THEN "
+    "BEGIN IF TG_OP = 'DELETE' THEN DELETE FROM lesson_fts WHERE reflection_id = OLD.id; "
+    "ELSIF TG_TABLE_NAME = 'reflection' THEN "
     f"{_PG_LESSON_ROWS} WHERE r.id = NEW.id{_PG_LESSON_UPSERT}; "
     f"ELSE {_PG_LESSON_ROWS} WHERE r.improvement_id = NEW.id{_PG_LESSON_UPSERT}; END IF; "
     "RETURN NULL; END $$",
     "CREATE TRIGGER lesson_fts_reflection AFTER INSERT OR UPDATE OF learnt, take_forward, "
-    "do_differently, improvement_id ON reflection FOR EACH ROW "
+    "do_differently, improvement_id OR DELETE ON reflection FOR EACH ROW "
     "EXECUTE FUNCTION lesson_fts_refresh()",
     "CREATE TRIGGER lesson_fts_card AFTER UPDATE OF title, problem, countermeasure "
     "ON improvement FOR EACH ROW EXECUTE FUNCTION lesson_fts_refresh()",
 )
 POSTGRES_ROOT_CAUSE = (
-    "CREATE TABLE root_cause_fts (root_cause_id integer PRIMARY KEY "
-    "REFERENCES root_cause (id) ON DELETE CASCADE, document tsvector NOT NULL)",
+    "CREATE TABLE root_cause_fts (root_cause_id integer PRIMARY KEY, document tsvector NOT NULL)",
     "CREATE INDEX ix_root_cause_fts_document ON root_cause_fts USING gin (document)",
     # OLD is NULL for an inserted step and NEW for a deleted one.
     "CREATE OR REPLACE FUNCTION root_cause_fts_refresh() RETURNS trigger LANGUAGE plpgsql "
-    "AS $$ BEGIN IF TG_TABLE_NAME = 'root_cause' THEN "
+    "AS $$ BEGIN IF TG_TABLE_NAME = 'root_cause' AND TG_OP = 'DELETE' THEN "
+    "DELETE FROM root_cause_fts WHERE root_cause_id = OLD.id; "
+    "ELSIF TG_TABLE_NAME = 'root_cause' THEN "
     f"{_PG_ROOT_CAUSE_ROWS} WHERE c.id = NEW.id{_PG_ROOT_CAUSE_UPSERT}; "
     f"ELSE {_PG_ROOT_CAUSE_ROWS} WHERE c.id IN (OLD.root_cause_id, NEW.root_cause_id)"
     f"{_PG_ROOT_CAUSE_UPSERT}; END IF; RETURN NULL; END $$",
     "CREATE TRIGGER root_cause_fts_record AFTER INSERT OR UPDATE OF problem, root_cause, "
-    "countermeasure ON root_cause FOR EACH ROW EXECUTE FUNCTION root_cause_fts_refresh()",
+    "countermeasure OR DELETE ON root_cause FOR EACH ROW "
+    "EXECUTE FUNCTION root_cause_fts_refresh()",
     "CREATE TRIGGER root_cause_fts_step AFTER INSERT OR UPDATE OF why, because, root_cause_id "
     "OR DELETE ON why_step FOR EACH ROW EXECUTE FUNCTION root_cause_fts_refresh()",
 )
 # The generated column fills itself when it is added; the two tables need their rows.
 POSTGRES_BACKFILL = (_PG_LESSON_ROWS, _PG_ROOT_CAUSE_ROWS)
-# Before the source table goes: the search tables refer to it, and a trigger on the other
-# table calls the function.
+# Before the source table goes, with the trigger on the other table that calls the function.
+# (No foreign key ties a search table to its rows: its triggers remove a row's entry, as on
+# SQLite, so no table of the models ever depends on the index.)
 POSTGRES_DROP_LESSON = (
     "DROP TRIGGER IF EXISTS lesson_fts_card ON improvement",
     "DROP TABLE IF EXISTS lesson_fts",

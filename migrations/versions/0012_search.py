@@ -146,29 +146,31 @@ POSTGRES_UP = (
     "ALTER TABLE observation ADD COLUMN search_vector tsvector "
     f"GENERATED ALWAYS AS (to_tsvector({CONFIG}, description)) STORED",
     "CREATE INDEX ix_observation_search_vector ON observation USING gin (search_vector)",
-    "CREATE TABLE lesson_fts (reflection_id integer PRIMARY KEY "
-    "REFERENCES reflection (id) ON DELETE CASCADE, document tsvector NOT NULL)",
+    "CREATE TABLE lesson_fts (reflection_id integer PRIMARY KEY, document tsvector NOT NULL)",
     "CREATE INDEX ix_lesson_fts_document ON lesson_fts USING gin (document)",
     "CREATE OR REPLACE FUNCTION lesson_fts_refresh() RETURNS trigger LANGUAGE plpgsql AS $$ "
-    "BEGIN IF TG_TABLE_NAME = 'reflection' THEN "
+    "BEGIN IF TG_OP = 'DELETE' THEN DELETE FROM lesson_fts WHERE reflection_id = OLD.id; "
+    "ELSIF TG_TABLE_NAME = 'reflection' THEN "
     f"{PG_LESSON_ROWS} WHERE r.id = NEW.id{PG_LESSON_UPSERT}; "
     f"ELSE {PG_LESSON_ROWS} WHERE r.improvement_id = NEW.id{PG_LESSON_UPSERT}; END IF; "
     "RETURN NULL; END $$",
     "CREATE TRIGGER lesson_fts_reflection AFTER INSERT OR UPDATE OF learnt, take_forward, "
-    "do_differently, improvement_id ON reflection FOR EACH ROW "
+    "do_differently, improvement_id OR DELETE ON reflection FOR EACH ROW "
     "EXECUTE FUNCTION lesson_fts_refresh()",
     "CREATE TRIGGER lesson_fts_card AFTER UPDATE OF title, problem, countermeasure "
     "ON improvement FOR EACH ROW EXECUTE FUNCTION lesson_fts_refresh()",
-    "CREATE TABLE root_cause_fts (root_cause_id integer PRIMARY KEY "
-    "REFERENCES root_cause (id) ON DELETE CASCADE, document tsvector NOT NULL)",
+    "CREATE TABLE root_cause_fts (root_cause_id integer PRIMARY KEY, document tsvector NOT NULL)",
     "CREATE INDEX ix_root_cause_fts_document ON root_cause_fts USING gin (document)",
     "CREATE OR REPLACE FUNCTION root_cause_fts_refresh() RETURNS trigger LANGUAGE plpgsql "
-    "AS $$ BEGIN IF TG_TABLE_NAME = 'root_cause' THEN "
+    "AS $$ BEGIN IF TG_TABLE_NAME = 'root_cause' AND TG_OP = 'DELETE' THEN "
+    "DELETE FROM root_cause_fts WHERE root_cause_id = OLD.id; "
+    "ELSIF TG_TABLE_NAME = 'root_cause' THEN "
     f"{PG_ROOT_CAUSE_ROWS} WHERE c.id = NEW.id{PG_ROOT_CAUSE_UPSERT}; "
     f"ELSE {PG_ROOT_CAUSE_ROWS} WHERE c.id IN (OLD.root_cause_id, NEW.root_cause_id)"
     f"{PG_ROOT_CAUSE_UPSERT}; END IF; RETURN NULL; END $$",
     "CREATE TRIGGER root_cause_fts_record AFTER INSERT OR UPDATE OF problem, root_cause, "
-    "countermeasure ON root_cause FOR EACH ROW EXECUTE FUNCTION root_cause_fts_refresh()",
+    "countermeasure OR DELETE ON root_cause FOR EACH ROW "
+    "EXECUTE FUNCTION root_cause_fts_refresh()",
     "CREATE TRIGGER root_cause_fts_step AFTER INSERT OR UPDATE OF why, because, root_cause_id "
     "OR DELETE ON why_step FOR EACH ROW EXECUTE FUNCTION root_cause_fts_refresh()",
     # The rows already stored.
