@@ -25,6 +25,7 @@ from kaizen import create_app
 from kaizen.config import normalise_database_url
 from kaizen.extensions import db
 from kaizen.models import User
+from kaizen.models.search import POSTGRES_SEARCH_TABLES
 from tests.factories import DEFAULT_PASSWORD
 
 POSTGRES_URL = normalise_database_url(os.environ.get("KAIZEN_TEST_POSTGRES_URL", ""))
@@ -65,8 +66,10 @@ def postgres_schema() -> Iterator[str | None]:
 
 
 def empty_all_tables() -> None:
-    """Remove every row and reset id sequences (PostgreSQL only)."""
-    names = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
+    """Remove every row and reset id sequences (PostgreSQL only), the full-text index's too
+    (TRUNCATE fires no row triggers)."""
+    tables = [table.name for table in db.metadata.sorted_tables] + list(POSTGRES_SEARCH_TABLES)
+    names = ", ".join(f'"{name}"' for name in tables)
     with db.engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 

@@ -14,6 +14,8 @@ from kaizen.models import (
     CardMove,
     Improvement,
     Observation,
+    Outcome,
+    Reflection,
     Role,
     Team,
     User,
@@ -147,3 +149,22 @@ def make_moved_improvement(
     card.outcome = outcome
     session.flush()
     return card
+
+
+def make_reflection(
+    session: Session, improvement: Improvement | None = None, **overrides: Any
+) -> Reflection:
+    """A reflection on a card that reached Done adopted (a new one, with the `title`,
+    `problem` and `countermeasure` given, unless a card is given)."""
+    card_fields = {
+        k: overrides.pop(k) for k in ("title", "problem", "countermeasure") if k in overrides
+    }
+    card = improvement or make_moved_improvement(
+        session, [(BoardColumn.DONE, utcnow())], outcome=Outcome.ADOPTED, **card_fields
+    )
+    values: dict[str, Any] = {"learnt": "A kanban square keeps the forklift route clear."}
+    values.update(overrides)
+    reflection = Reflection(improvement=card, **values)
+    session.add(reflection)
+    session.flush()
+    return reflection

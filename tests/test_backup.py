@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import threading
 import time
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,8 +19,11 @@ from kaizen import create_app
 from kaizen.extensions import db
 from kaizen.models import BoardColumn, CardMove, Improvement, Observation, Waste
 from kaizen.services.backup import write_backup
+from kaizen.services.learning import LessonFilters, find_lessons
+from kaizen.services.observations import ObservationFilters, list_observations
+from kaizen.services.root_causes import create_root_cause, list_root_causes
 from tests.conftest import POSTGRES_URL, app_config, empty_all_tables
-from tests.factories import make_area, make_observation, make_team, make_user
+from tests.factories import make_area, make_observation, make_reflection, make_team, make_user
 
 PHOTO = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
 
@@ -130,6 +134,31 @@ def test_a_backup_taken_while_people_keep_writing_restores_one_consistent_moment
         newest = make_observation(db.session, area_id=photo.area_id)
         db.session.commit()
         assert newest.id > max(restored)
+
+
+def test_a_restored_plant_can_be_searched_at_once(
+    app: Flask, session: Session, target: Flask, tmp_path: Path
+) -> None:
+    make_observation(session, description="Forklift late again.")
+    make_reflection(session, title="Kanban square", learnt="Drivers stopped waiting.")
+    create_root_cause(session, problem="Press 4 stops", why="Why?", because="Coils arrive late")
+    session.commit()
+    write_backup(db.engine, tmp_path / "plant.zip")
+    with zipfile.ZipFile(tmp_path / "plant.zip") as archive:
+        # The index is not data: no FTS5 table or tsvector column is in the archive.
+        assert not [name for name in archive.namelist() if "_fts" in name]
+        assert "search_vector" not in archive.read("observation.jsonl").decode()
+
+    empty_source(app)
+    with target.app_context():
+        result = target.test_cli_runner().invoke(args=["restore", str(tmp_path / "plant.zip")])
+        assert result.exit_code == 0, result.output
+        observations = list_observations(db.session, ObservationFilters(text="forklift"))
+        lessons = find_lessons(db.session, LessonFilters(text="waits"))
+        records = list_root_causes(db.session, text="arriving coil")
+        assert [row.description for row in observations.rows] == ["Forklift late again."]
+        assert [row.title for row in lessons] == ["Kanban square"]
+        assert [row.problem for row in records] == ["Press 4 stops"]
 
 
 def test_restore_refuses_a_database_that_holds_data(

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from kaizen.models import BoardColumn, CardMove, Improvement, Outcome, Reflection, Waste
 from kaizen.services import learning
-from kaizen.services.learning import LessonFilters, find_lessons, stem, suggest_similar
+from kaizen.services.learning import LessonFilters, find_lessons, suggest_similar
 from tests.conftest import SignIn
 from tests.factories import make_area, make_improvement, make_team, make_user
 
@@ -206,13 +206,6 @@ def test_an_empty_month_of_lessons_is_a_friendly_page(client: FlaskClient) -> No
 
 def test_a_month_that_does_not_exist_is_a_404(client: FlaskClient) -> None:
     assert client.get("/learning/lessons/2026-13").status_code == 404
-
-
-def test_the_stemmer_brings_word_forms_together() -> None:
-    assert stem("waits") == stem("waiting") == stem("waited") == "wait"
-    assert stem("forklifts") == "forklift"
-    assert stem("press") == "press"
-    assert stem("two") == "2"
 
 
 def test_tried_elsewhere_finds_an_earlier_card_from_a_paraphrased_title(session: Session) -> None:

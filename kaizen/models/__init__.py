@@ -29,6 +29,7 @@ from kaizen.models.root_cause import (
     root_cause_improvement,
     root_cause_observation,
 )
+from kaizen.models.search import include_in_autogenerate, is_search_table
 from kaizen.models.types import utcnow
 from kaizen.models.vocab import (
     BoardColumn,
@@ -75,6 +76,8 @@ __all__ = [
     "Waste",
     "WhyStep",
     "WipMode",
+    "include_in_autogenerate",
+    "is_search_table",
     "observation_improvement",
     "restamp_cards",
     "root_cause_improvement",

@@ -48,11 +48,11 @@ from kaizen.services.observations import (
     list_observations,
     open_cards,
     photo_bytes,
-    root_cause_choices,
     submit_observation,
 )
 from kaizen.services.photos import MAX_PHOTO_BYTES
 from kaizen.services.qr import AreaCode, observe_url, qr_svg
+from kaizen.services.root_causes import root_cause_choices
 from kaizen.services.scope import NotYourTeam, works_on_team
 from kaizen.web import csv_download, is_partial_request, on_outage, render_page_or_fragment
 
@@ -209,6 +209,7 @@ def _filters(args: MultiDict[str, str]) -> ObservationFilters:
         waste=Waste(waste) if waste in {w.value for w in Waste} else None,
         month=Month.parse(args.get("month")),
         unlinked=args.get("unlinked") == "1",
+        text=args.get("q", "").strip(),
         page=int(page) if page.isdigit() else 1,
     )
 
@@ -224,13 +225,16 @@ def _filter_args(filters: ObservationFilters) -> dict[str, Any]:
         args["month"] = filters.month.code
     if filters.unlinked:
         args["unlinked"] = "1"
+    if filters.text:
+        args["q"] = filters.text
     return args
 
 
 @bp.get("/observations")
 @require_role(Role.VIEWER)
 def index() -> Response:
-    """Every report, newest first, filterable by area, waste, month and 'not yet linked'."""
+    """Every report, newest first, filterable by area, waste, month and 'not yet linked', and
+    searchable (best match first)."""
     filters = _filters(request.args)
     result = list_observations(db.session, filters)
     args = _filter_args(filters)

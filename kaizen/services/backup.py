@@ -9,7 +9,11 @@ copy is the plant at one moment even while the app keeps serving and writing:
 
 Photos are stored in the `observation` table (kaizen/services/photos.py), so they are in
 the archive with their observations. The report cache (`report_build`, `report_part`,
-`report_lock`, `report_version`) is left out: it is rebuilt on demand.
+`report_lock`, `report_version`) is left out: it is rebuilt on demand. So is the full-text
+index (kaizen/models/search.py): only the tables and columns of the models are read and
+written, never the FTS5 tables (and their shadow tables) or PostgreSQL's generated
+`search_vector` column, and the database's own triggers and generated column index every
+row as the restore inserts it, so a restored plant can be searched at once.
 
 The same archive restores into either database (SQLite to PostgreSQL and back), which is
 why it is used on PostgreSQL too rather than a `pg_dump` file: a restore goes into an

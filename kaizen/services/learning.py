@@ -1,16 +1,15 @@
-"""The learning hub: reflections to browse and search, lessons of a month, and "tried
-elsewhere?" suggestions of earlier experiments with similar words."""
+"""The learning hub: reflections to browse and search (through the database's full-text
+index), lessons of a month, and "tried elsewhere?" suggestions of earlier experiments with
+similar words."""
 
 from __future__ import annotations
 
 import math
-import re
-from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import selectinload
 
 from kaizen.models import (
@@ -25,6 +24,15 @@ from kaizen.models import (
 )
 from kaizen.services import DbSession
 from kaizen.services.flow_data import first_done_at
+from kaizen.services.search import (
+    LESSONS,
+    ROOT_CAUSES,
+    Index,
+    holding,
+    matching,
+    search_words,
+    words_held,
+)
 
 
 @dataclass(frozen=True)
@@ -73,6 +81,7 @@ class LessonList:
     total: int
     page: int = 1
     page_size: int = HUB_LIMIT
+    best_first: bool = False  # a search: the best match first, not the newest
 
     @property
     def first(self) -> int:
@@ -95,18 +104,17 @@ class LessonList:
         return self.total > len(self.rows)
 
 
-def _narrowed(query: Select[Any], filters: LessonFilters) -> Select[Any]:
-    """A reflection query (joined to its card) narrowed by the words and filters."""
-    for word in filters.text.split():
-        like = f"%{word.lower()}%"
-        query = query.where(
-            or_(
-                func.lower(Reflection.learnt).like(like),
-                func.lower(Reflection.take_forward).like(like),
-                func.lower(Reflection.do_differently).like(like),
-                func.lower(Improvement.title).like(like),
-            )
-        )
+def _narrowed(
+    session: DbSession, query: Select[Any], filters: LessonFilters, *, ranked: bool = False
+) -> tuple[Select[Any], ColumnElement[Any] | None]:
+    """A reflection query (joined to its card) narrowed by the words and filters; with words
+    to search for and `ranked`, also an expression that sorts the best match first."""
+    best_first = None
+    words = search_words(filters.text)
+    if words and ranked:
+        query, best_first = matching(session, query, LESSONS, words)
+    elif words:
+        query = query.where(holding(session, LESSONS, words))
     if filters.outcome is not None:
         query = query.where(Improvement.outcome == filters.outcome)
     if filters.waste is not None:
@@ -119,30 +127,38 @@ def _narrowed(query: Select[Any], filters: LessonFilters) -> Select[Any]:
         query = query.where(Reflection.created_at >= filters.start)
     if filters.end is not None:
         query = query.where(Reflection.created_at < filters.end)
-    return query
+    return query, best_first
 
 
 def list_lessons(session: DbSession, filters: LessonFilters, page: int = 1) -> LessonList:
-    """One page of the hub's reflections (HUB_LIMIT a page, newest first), and how many
-    match in all; a page past the last shows the last."""
+    """One page of the hub's reflections (HUB_LIMIT a page, newest first, or best match
+    first for a search), and how many match in all; a page past the last shows the last."""
     size = HUB_LIMIT
     counted = select(func.count(Reflection.id)).join(
         Improvement, Improvement.id == Reflection.improvement_id
     )
-    total = session.scalar(_narrowed(counted, filters)) or 0
+    total = session.scalar(_narrowed(session, counted, filters)[0]) or 0
     page = min(max(1, page), max(1, -(-total // size)))
     rows = find_lessons(session, filters, limit=size, offset=(page - 1) * size) if total else []
-    return LessonList(rows=rows, total=total, page=page, page_size=size)
+    best_first = bool(search_words(filters.text))
+    return LessonList(rows=rows, total=total, page=page, page_size=size, best_first=best_first)
 
 
 def find_lessons(
     session: DbSession, filters: LessonFilters, limit: int | None = None, offset: int = 0
 ) -> list[LessonRow]:
-    """Reflections newest first (all of them, or the newest `limit`), narrowed by filters."""
+    """Reflections newest first, or best match first for a search (all of them, or `limit`
+    from `offset`), narrowed by filters."""
+    query, best_first = _narrowed(
+        session,
+        select(Reflection).join(Improvement, Improvement.id == Reflection.improvement_id),
+        filters,
+        ranked=True,
+    )
+    if best_first is not None:
+        query = query.order_by(best_first)
     query = (
-        select(Reflection)
-        .join(Improvement, Improvement.id == Reflection.improvement_id)
-        .options(
+        query.options(
             selectinload(Reflection.author),
             selectinload(Reflection.improvement).selectinload(Improvement.area),
             selectinload(Reflection.improvement).selectinload(Improvement.team),
@@ -152,7 +168,6 @@ def find_lessons(
         .limit(limit)
         .offset(offset or None)
     )
-    query = _narrowed(query, filters)
     reflections = session.scalars(query).all()
     done = first_done_at(session, [r.improvement_id for r in reflections])
     rows = []
@@ -188,45 +203,13 @@ def filter_choices(session: DbSession) -> tuple[list[Team], list[Area]]:
     return teams, areas
 
 
-# "Tried elsewhere?" — simple, explainable text matching (see docs/learning.md).
+# "Tried elsewhere?": earlier texts sharing words with the new card's, found and ranked by
+# the full-text index (services/search.py, docs/learning.md).
 
-STOP_WORDS = frozenset(
-    """a about above after again all am an and any are as at be because been before being
-    below between both but by can could did do does doing down during each few for from
-    further had has have having he her here hers him his how i if in into is it its itself
-    just me more most my no nor not now of off on once only or other our out over own same
-    she should so some such than that the their them then there these they this those
-    through to too under until up very was we were what when where which while who whom why
-    will with would you your get gets got new use used""".split()
-)
-NUMBER_WORDS = {
-    "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
-    "seven": "7", "eight": "8", "nine": "9", "ten": "10",
-}  # fmt: skip
-SUFFIXES = ("ings", "ing", "ers", "er", "ies", "ied", "es", "ed", "ly", "s")
-MIN_SCORE = 0.2
-
-
-def stem(word: str) -> str:
-    """A light stemmer: strip one common English suffix so 'waits' and 'waiting' meet."""
-    word = NUMBER_WORDS.get(word, word)
-    for suffix in SUFFIXES:
-        if suffix == "s" and word.endswith(("ss", "us", "is")):
-            break  # press, bus, axis: not plurals
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            word = word[: -len(suffix)]
-            break
-    return word[:-1] if len(word) > 4 and word.endswith("e") else word
-
-
-def _words(text: str) -> list[str]:
-    words = re.findall(r"[a-z0-9]+", text.lower())
-    return [w for w in words if w not in STOP_WORDS and (len(w) > 2 or w.isdigit())]
-
-
-def terms(text: str) -> set[str]:
-    """The meaningful stemmed words of a text."""
-    return {stem(w) for w in _words(text)}
+# A suggestion holds at least this share of the card's words (and at least one of them).
+MIN_SHARE = 0.2
+# How many of each kind the index is asked for, best first, before that share is checked.
+CANDIDATES = 20
 
 
 @dataclass(frozen=True)
@@ -241,68 +224,52 @@ class Suggestion:
     team: str | None
     snippet: str
     shared_words: list[str]
-    score: float
+    score: float  # from the database's rank: higher is a better match
 
 
-def _score(query: set[str], candidate: set[str], weights: dict[str, float]) -> float:
-    """Weighted overlap: shared rare words count more than shared common ones."""
-    shared = query & candidate
-    if not shared:
-        return 0.0
-    return sum(weights[t] for t in shared) / sum(weights[t] for t in query)
+def _best(
+    session: DbSession, query: Select[Any], index: Index, words: list[str]
+) -> dict[int, tuple[float, list[str]]]:
+    """The ids of the CANDIDATES best matches for any of the words that hold at least
+    MIN_SHARE of them: each with its score and the words it holds."""
+    query, best_first = matching(session, query, index, words, any_word=True)
+    ranked = session.execute(query.add_columns(best_first).order_by(best_first).limit(CANDIDATES))
+    scores = {row_id: -float(rank) for row_id, rank in ranked}
+    held = words_held(session, index, list(scores), words)
+    needed = max(1, math.ceil(MIN_SHARE * len(words)))
+    return {i: (score, held[i]) for i, score in scores.items() if len(held[i]) >= needed}
 
 
 def suggest_similar(
     session: DbSession, text: str, *, exclude_improvement_id: int | None = None, limit: int = 5
 ) -> list[Suggestion]:
-    """Earlier reflections and root causes whose words overlap the text of a new card."""
-    query_terms = terms(text)
-    if not query_terms:
+    """Earlier reflections and root causes whose words overlap the text of a new card, best
+    match first."""
+    words = search_words(text)
+    if not words:
         return []
-    # Show people the words they typed, not their stems.
-    spelled: dict[str, str] = {}
-    for word in _words(text):
-        spelled.setdefault(stem(word), word)
-    cards = session.scalars(
-        select(Improvement)
-        .join(Reflection, Reflection.improvement_id == Improvement.id)
-        .options(selectinload(Improvement.reflection), selectinload(Improvement.team))
-    ).all()
-    causes = session.scalars(select(RootCause)).all()
-
-    documents: list[tuple[Suggestion, set[str]]] = []
-    for card in cards:
-        if card.id == exclude_improvement_id or card.reflection is None:
-            continue
-        r = card.reflection
-        answers = [r.learnt, r.take_forward, r.do_differently]
-        body = " ".join([card.title, card.problem, card.countermeasure, *answers])
-        documents.append(
-            (
-                Suggestion("reflection", card.id, None, card.title, card.outcome,
-                           card.team.name, r.learnt or r.take_forward or r.do_differently, [], 0),
-                terms(body),
-            )
+    lessons = select(Reflection.id).join(Improvement, Improvement.id == Reflection.improvement_id)
+    if exclude_improvement_id is not None:
+        lessons = lessons.where(Improvement.id != exclude_improvement_id)
+    found_lessons = _best(session, lessons, LESSONS, words)
+    found_causes = _best(session, select(RootCause.id), ROOT_CAUSES, words)
+    reflections = session.scalars(
+        select(Reflection)
+        .where(Reflection.id.in_(list(found_lessons)))
+        .options(selectinload(Reflection.improvement).selectinload(Improvement.team))
+    )
+    found = []
+    for r in reflections:
+        card, (score, shared) = r.improvement, found_lessons[r.id]
+        found.append(
+            Suggestion("reflection", card.id, None, card.title, card.outcome, card.team.name,
+                       r.learnt or r.take_forward or r.do_differently, shared, score)
         )  # fmt: skip
-    for cause in causes:
-        body = " ".join([cause.problem, cause.root_cause, cause.countermeasure])
-        documents.append(
-            (
-                Suggestion("root cause", None, cause.id, cause.problem, None, None,
-                           cause.root_cause or cause.countermeasure, [], 0),
-                terms(body),
-            )
+    for cause in session.scalars(select(RootCause).where(RootCause.id.in_(list(found_causes)))):
+        score, shared = found_causes[cause.id]
+        found.append(
+            Suggestion("root cause", None, cause.id, cause.problem, None, None,
+                       cause.root_cause or cause.countermeasure, shared, score)
         )  # fmt: skip
-
-    # Inverse document frequency: a word found in few documents says more about a match.
-    frequency = Counter(t for _, doc_terms in documents for t in doc_terms)
-    total = max(len(documents), 1)
-    weights = {t: math.log(1 + total / (1 + frequency[t])) for t in query_terms}
-    scored = []
-    for suggestion, doc_terms in documents:
-        score = _score(query_terms, doc_terms, weights)
-        if score >= MIN_SCORE:
-            shared = sorted(spelled[t] for t in query_terms & doc_terms)
-            scored.append(replace(suggestion, shared_words=shared, score=round(score, 3)))
-    scored.sort(key=lambda s: (-s.score, s.title))
-    return scored[:limit]
+    found.sort(key=lambda s: (-s.score, s.title))
+    return found[:limit]

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import ColumnElement, Select, exists, func, select
 from sqlalchemy.orm import selectinload
 
 from kaizen.models import (
@@ -40,6 +40,7 @@ from kaizen.services.improvements import create_improvement
 from kaizen.services.months import Month
 from kaizen.services.photos import PhotoError, ProcessedPhoto, process_photo
 from kaizen.services.scope import NotYourTeam, require_team, works_on_record
+from kaizen.services.search import OBSERVATIONS, holding, matching, search_words
 
 MAX_MINUTES_LOST = 7 * 24 * 60  # a week: anything longer is a typing slip
 MAX_DESCRIPTION = 2000
@@ -303,6 +304,7 @@ class ObservationFilters:
     waste: Waste | None = None
     month: Month | None = None
     unlinked: bool = False
+    text: str = ""  # words to search for (services/search.py); best match first
     page: int = 1
 
 
@@ -350,6 +352,7 @@ class ObservationPage:
     page: int
     pages: int
     total: int
+    best_first: bool = False  # a search: the best match first, not the newest
 
     @property
     def has_previous(self) -> bool:
@@ -362,8 +365,17 @@ class ObservationPage:
         return self.page < self.pages
 
 
-def _filtered(query: Select[Any], filters: ObservationFilters) -> Select[Any]:
-    """Apply the list filters to a query over observations."""
+def _filtered(
+    session: DbSession, query: Select[Any], filters: ObservationFilters, *, ranked: bool = False
+) -> tuple[Select[Any], ColumnElement[Any] | None]:
+    """Apply the list filters to a query over observations; with words to search for and
+    `ranked`, also an expression that sorts the best match first."""
+    best_first = None
+    words = search_words(filters.text)
+    if words and ranked:
+        query, best_first = matching(session, query, OBSERVATIONS, words)
+    elif words:
+        query = query.where(holding(session, OBSERVATIONS, words))
     if filters.area_slug:
         query = query.where(
             Observation.area_id.in_(select(Area.id).where(Area.slug == filters.area_slug))
@@ -379,19 +391,22 @@ def _filtered(query: Select[Any], filters: ObservationFilters) -> Select[Any]:
         query = query.where(
             ~exists().where(observation_improvement.c.observation_id == Observation.id)
         )
-    return query
+    return query, best_first
 
 
 def list_observations(
     session: DbSession, filters: ObservationFilters, per_page: int = PER_PAGE
 ) -> ObservationPage:
-    """Newest reports first, filtered and paginated, with their links loaded in one go."""
-    total = session.scalar(_filtered(select(func.count(Observation.id)), filters)) or 0
-    pages = max(1, math.ceil(total / per_page))
+    """Newest reports first (best match first for a search), filtered and paginated, with
+    their links loaded in one go."""
+    total = session.scalar(_filtered(session, select(func.count(Observation.id)), filters)[0])
+    pages = max(1, math.ceil((total or 0) / per_page))
     page = min(max(1, filters.page), pages)
+    query, best_first = _filtered(session, select(Observation), filters, ranked=True)
+    if best_first is not None:
+        query = query.order_by(best_first)
     observations = session.scalars(
-        _filtered(select(Observation), filters)
-        .options(
+        query.options(
             selectinload(Observation.area),
             selectinload(Observation.reporter),
             selectinload(Observation.improvements),
@@ -425,7 +440,9 @@ def list_observations(
         )
         for o in observations
     ]
-    return ObservationPage(rows=rows, page=page, pages=pages, total=total)
+    return ObservationPage(
+        rows=rows, page=page, pages=pages, total=total or 0, best_first=best_first is not None
+    )
 
 
 @dataclass(frozen=True)
@@ -454,24 +471,6 @@ def cards_for_team(cards: list[CardChoice], team_id: int | None) -> list[CardCho
     if team_id is None:
         return cards
     return [c for c in cards if c.team_id == team_id]
-
-
-@dataclass(frozen=True)
-class RootCauseChoice:
-    """A five-whys record someone can link a report to."""
-
-    id: int
-    problem: str
-
-
-def root_cause_choices(session: DbSession, limit: int = 200) -> list[RootCauseChoice]:
-    """The newest five-whys records, for the 'link to a five whys' picker."""
-    rows = session.execute(
-        select(RootCause.id, RootCause.problem)
-        .order_by(RootCause.created_at.desc(), RootCause.id.desc())
-        .limit(limit)
-    ).all()
-    return [RootCauseChoice(id=r[0], problem=r[1]) for r in rows]
 
 
 def get_observation(session: DbSession, observation_id: int) -> Observation | None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from kaizen.models import (
@@ -27,6 +27,7 @@ from kaizen.services import DbSession
 from kaizen.services.flow_data import first_done_at
 from kaizen.services.improvements import improvement_or_none, observation_or_none
 from kaizen.services.scope import NotYourTeam, works_on_record
+from kaizen.services.search import ROOT_CAUSES, matching, search_words
 
 # A chain shorter than this rarely reaches the process; the page says so gently.
 SUGGESTED_MIN_STEPS = 3
@@ -432,34 +433,21 @@ def list_root_causes(
     status: RootCauseStatus | None = None,
     text: str = "",
 ) -> list[RootCauseRow]:
-    """Records newest first, filtered by category, status and words in any of their text."""
-    query = (
-        select(RootCause)
-        .options(
-            selectinload(RootCause.steps),
-            selectinload(RootCause.observations).load_only(Observation.id),
-            selectinload(RootCause.improvements).load_only(Improvement.id),
-        )
-        .order_by(RootCause.updated_at.desc(), RootCause.id.desc())
+    """Records newest first, filtered by category, status and words in any of their text
+    (problem, root cause, countermeasure, steps); best match first for a search."""
+    query = select(RootCause).options(
+        selectinload(RootCause.steps),
+        selectinload(RootCause.observations).load_only(Observation.id),
+        selectinload(RootCause.improvements).load_only(Improvement.id),
     )
+    if words := search_words(text):
+        query, best_first = matching(session, query, ROOT_CAUSES, words)
+        query = query.order_by(best_first)
+    query = query.order_by(RootCause.updated_at.desc(), RootCause.id.desc())
     if category is not None:
         query = query.where(RootCause.category == category)
     if status is not None:
         query = query.where(RootCause.status == status)
-    for word in text.split():
-        like = f"%{word.lower()}%"
-        in_steps = select(WhyStep.id).where(
-            WhyStep.root_cause_id == RootCause.id,
-            or_(func.lower(WhyStep.why).like(like), func.lower(WhyStep.because).like(like)),
-        )
-        query = query.where(
-            or_(
-                func.lower(RootCause.problem).like(like),
-                func.lower(RootCause.root_cause).like(like),
-                func.lower(RootCause.countermeasure).like(like),
-                in_steps.exists(),
-            )
-        )
     return [
         RootCauseRow(
             id=r.id,
@@ -474,6 +462,24 @@ def list_root_causes(
         )
         for r in session.scalars(query)
     ]
+
+
+@dataclass(frozen=True)
+class RootCauseChoice:
+    """A five-whys record someone can link a report to."""
+
+    id: int
+    problem: str
+
+
+def root_cause_choices(session: DbSession, limit: int = 200) -> list[RootCauseChoice]:
+    """The newest five-whys records, for the 'link to a five whys' picker."""
+    rows = session.execute(
+        select(RootCause.id, RootCause.problem)
+        .order_by(RootCause.created_at.desc(), RootCause.id.desc())
+        .limit(limit)
+    ).all()
+    return [RootCauseChoice(id=r[0], problem=r[1]) for r in rows]
 
 
 def link_choices(

@@ -1,7 +1,7 @@
 """the JSON API: a per-token request counter for the rate limit
 
 Revision ID: 0014_api
-Revises: 0011_plant_time
+Revises: 0012_search
 Create Date: 2026-12-07 04:20:00
 
 Adds `api_token.rate_minute` (minutes since the epoch of the counted minute) and
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0014_api"
-down_revision = "0011_plant_time"
+down_revision = "0012_search"
 branch_labels = None
 depends_on = None
 

@@ -245,6 +245,37 @@ def test_the_report_appears_in_the_list_with_its_thumbnail(
     expect(page).to_have_url(re.compile(r"waste=motion"))
 
 
+def test_searching_the_list_narrows_it_as_one_types_at_tablet_and_phone_sizes(
+    sign_in: PageSignIn, page: Page, live_server: str, session: Session, press, screenshot
+) -> None:
+    make_user(session, username="vera", display_name="Vera Viewer", role=Role.VIEWER)
+    create_observation(session, area=press, waste=Waste.WAITING, description=SENTENCE)
+    create_observation(
+        session, area=press, waste=Waste.WAITING, description="The press waits for coils again."
+    )
+    create_observation(
+        session, area=press, waste=Waste.MOTION, description="Walking to the far rack."
+    )
+    session.commit()
+    sign_in("vera")
+    page.goto(live_server + "/observations")
+
+    page.get_by_label("Search the reports").press_sequentially("waiting coil")
+
+    expect(page.locator(".obs-row")).to_have_count(2)
+    expect(page.get_by_text("2 reports · best match first")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"q=waiting(%20|\+)coil"))
+    expect(page.get_by_role("link", name=re.compile("as CSV"))).to_have_attribute(
+        "href", re.compile(r"export\.csv\?q=waiting")
+    )
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1024
+    screenshot("observations-search-tablet")
+    page.set_viewport_size({"width": 390, "height": 844})
+    expect(page.get_by_label("Search the reports")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot("observations-search-phone")
+
+
 def test_a_member_turns_a_report_into_an_improvement(
     sign_in: PageSignIn, page: Page, live_server: str, session: Session, press
 ) -> None:
