@@ -86,6 +86,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from kaizen.settings.views import register_plant_time
     from kaizen.teams.views import bp as teams_bp
     from kaizen.web import register_web_helpers
+    from kaizen.webhooks.views import bp as webhooks_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
@@ -103,6 +104,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(settings_bp)
     register_plant_time(app)
     app.register_blueprint(imports_bp)
+    app.register_blueprint(webhooks_bp)
     install_api(app)
     register_web_helpers(app)
     register_commands(app)

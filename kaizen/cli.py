@@ -1,5 +1,5 @@
 """Command line: `kaizen serve`, `kaizen demo-data`, `kaizen create-user`, `kaizen reports
-warm`, `kaizen backup`, `kaizen restore` and `kaizen db ...`.
+warm`, `kaizen webhooks run`, `kaizen backup`, `kaizen restore` and `kaizen db ...`.
 
 `kaizen` is a Flask command group bound to `create_app`, so every `flask --app kaizen`
 command (including Flask-Migrate's `db upgrade`) also works as `kaizen ...`.
@@ -51,6 +51,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(import_command)
+    app.cli.add_command(webhooks_group)
 
 
 def database_is_empty() -> bool:
@@ -227,6 +228,50 @@ def reports_warm_command(month_code: str | None) -> None:
                 strict=True,
             ):
                 click.echo(f"{month.label}: built {build.built_at:%Y-%m-%d %H:%M} UTC")
+
+
+@click.group("webhooks")
+def webhooks_group() -> None:
+    """Webhook deliveries."""
+
+
+@webhooks_group.command("run")
+@click.option("--once", is_flag=True, help="Send what is due now, then stop (for a timer).")
+@click.option(
+    "--interval",
+    type=click.FloatRange(0.1, 3600),
+    default=5.0,
+    show_default=True,
+    help="Seconds to wait when nothing is due.",
+)
+@with_appcontext
+def webhooks_run_command(once: bool, interval: float) -> None:
+    """Send webhook deliveries as they fall due, retrying failed ones with backoff. Run it
+    on any host, as many at once as you like: they share the queue in the database."""
+    import time
+
+    from kaizen import version
+    from kaizen.services.webhook_delivery import deliver_due, prune
+
+    agent = f"Kaizen-Webhooks/{version()}"
+    pruned_at = 0.0
+    try:
+        while True:
+            if time.monotonic() - pruned_at > 3600:
+                prune(db.session)
+                pruned_at = time.monotonic()
+            done = deliver_due(db.session, agent)
+            if done.sent:
+                click.echo(
+                    f"sent {done.sent}: {done.delivered} delivered, "
+                    f"{done.sent - done.delivered} not ({done.failed} given up)"
+                )
+            if once and done.sent == 0:
+                return
+            if done.sent == 0:
+                time.sleep(interval)
+    except KeyboardInterrupt:
+        click.echo("stopped")
 
 
 @click.command("create-user")

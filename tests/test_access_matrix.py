@@ -30,7 +30,7 @@ from kaizen import create_app
 from kaizen.devices.mode import KIOSK_COOKIE
 from kaizen.extensions import db
 from kaizen.models import BoardColumn, Role, RootCause, TokenScope, User, WhyStep
-from kaizen.services import api_tokens, devices
+from kaizen.services import api_tokens, devices, webhooks
 from tests.conftest import app_config, empty_all_tables
 from tests.factories import make_area, make_improvement, make_observation, make_team
 
@@ -174,6 +174,14 @@ DECISIONS: dict[tuple[str, str], tuple[Answer, ...]] = {
     ("GET", "/admin/tokens"):                    (LOGIN, OBSERVE, 403, 403, 403, 403, 403, 200),
     ("POST", "/admin/tokens"):                   (LOGIN, 403, 403, 403, 403, 403, 403, 200),
     ("POST", "/admin/tokens/<int:token_id>/revoke"): (LOGIN, 403, 403, 403, 403, 403, 403, 302),
+    ("GET", "/admin/webhooks"):                  (LOGIN, OBSERVE, 403, 403, 403, 403, 403, 200),
+    ("POST", "/admin/webhooks"):                 (LOGIN, 403, 403, 403, 403, 403, 403, 200),
+    ("GET", "/admin/webhooks/<int:hook_id>"):    (LOGIN, OBSERVE, 403, 403, 403, 403, 403, 200),
+    ("POST", "/admin/webhooks/<int:hook_id>/test"):   (LOGIN, 403, 403, 403, 403, 403, 403, 302),
+    ("POST", "/admin/webhooks/<int:hook_id>/pause"):  (LOGIN, 403, 403, 403, 403, 403, 403, 302),
+    ("POST", "/admin/webhooks/<int:hook_id>/start"):  (LOGIN, 403, 403, 403, 403, 403, 403, 302),
+    ("POST", "/admin/webhooks/<int:hook_id>/delete"): (LOGIN, 403, 403, 403, 403, 403, 403, 302),
+    ("POST", "/admin/webhooks/deliveries/<int:delivery_id>/again"): (LOGIN, 403, 403, 403, 403, 403, 403, 302),  # noqa: E501
     ("GET", "/admin/audit"):                     (LOGIN, OBSERVE, 403, 403, 403, 403, 403, 200),
     ("GET", "/admin/audit.csv"):                 (LOGIN, OBSERVE, 403, 403, 403, 403, 403, 200),
     # CSV downloads follow their page: observation texts for viewers and up, the rest open.
@@ -242,8 +250,18 @@ def build_world(session: Session) -> World:
     token, _secret = api_tokens.create_token(
         session, people["admin"], name="Line sensor", owner=people["member"], scope=TokenScope.READ
     )
+    hook, _hook_secret = webhooks.register(
+        session,
+        people["admin"],
+        name="MES",
+        url="http://127.0.0.1:9/hook",
+        events=["card.moved"],
+    )
+    webhooks.ping(session, people["admin"], hook)
     session.commit()
     ids = {
+        "hook": hook.id,
+        "delivery": webhooks.latest_deliveries(session, hook)[0].id,
         "team": alpha.id,
         "area": area.id,
         "area_slug": area.slug,
@@ -278,6 +296,8 @@ def url_values(rule: str, world: World) -> dict[str, Any]:
         "link_id": ids["link"],
         "account_id": ids["member"],
         "token_id": ids["api_token"],
+        "hook_id": ids["hook"],
+        "delivery_id": ids["delivery"],
         "section": "title",
         "month": "2026-11",
         "name": "cycle-time",
@@ -366,6 +386,11 @@ FORMS: dict[tuple[str, str], FormData] = {
     },
     ("POST", "/admin/accounts/<int:account_id>/active"): lambda i: {"active": "0"},
     ("POST", "/settings/plant"): lambda i: {"time_zone": "Europe/Berlin"},
+    ("POST", "/admin/webhooks"): lambda i: {
+        "name": "Quality chat",
+        "url": "https://chat.example.net/hooks/kaizen",
+        "events": ["observation.created", "card.finished"],
+    },
     ("POST", "/admin/tokens"): lambda i: {
         "name": "Press counter",
         "owner": str(i["member"]),

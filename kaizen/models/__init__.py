@@ -41,6 +41,7 @@ from kaizen.models.vocab import (
     Waste,
     WipMode,
 )
+from kaizen.models.webhook import DeliveryStatus, Webhook, WebhookDelivery
 
 __all__ = [
     "ApiToken",
@@ -51,6 +52,7 @@ __all__ = [
     "BoardColumn",
     "CardMove",
     "ColumnLimit",
+    "DeliveryStatus",
     "DisplayLink",
     "Frequency",
     "IdempotencyKey",
@@ -74,6 +76,8 @@ __all__ = [
     "TokenScope",
     "User",
     "Waste",
+    "Webhook",
+    "WebhookDelivery",
     "WhyStep",
     "WipMode",
     "include_in_autogenerate",

@@ -228,30 +228,40 @@ def improvement_page(
 
 
 def improvement(session: DbSession, improvement_id: int) -> dict[str, Any] | None:
-    """One card, or None."""
-    row = session.scalar(_CARD.where(Improvement.id == improvement_id))
+    """One card as stored now, or None (read afresh: a move writes the row without the ORM)."""
+    query = _CARD.where(Improvement.id == improvement_id)
+    row = session.scalar(query.execution_options(populate_existing=True))
     return _cards(session, [row])[0] if row is not None else None
+
+
+_MOVE = select(CardMove).options(joinedload(CardMove.moved_by))
+
+
+def _move_values(move: CardMove) -> dict[str, Any]:
+    return {
+        "id": move.id,
+        "from_column": move.from_column,
+        "to_column": move.to_column,
+        "moved_at": aware(move.moved_at),
+        "moved_by": move.moved_by.username if move.moved_by else None,
+        "reason": move.reason,
+    }
 
 
 def card_moves(session: DbSession, improvement_id: int) -> list[dict[str, Any]]:
     """A card's move log, oldest first."""
     rows = session.scalars(
-        select(CardMove)
-        .options(joinedload(CardMove.moved_by))
-        .where(CardMove.improvement_id == improvement_id)
-        .order_by(CardMove.moved_at, CardMove.id)
+        _MOVE.where(CardMove.improvement_id == improvement_id).order_by(
+            CardMove.moved_at, CardMove.id
+        )
     )
-    return [
-        {
-            "id": move.id,
-            "from_column": move.from_column,
-            "to_column": move.to_column,
-            "moved_at": aware(move.moved_at),
-            "moved_by": move.moved_by.username if move.moved_by else None,
-            "reason": move.reason,
-        }
-        for move in rows
-    ]
+    return [_move_values(move) for move in rows]
+
+
+def card_move(session: DbSession, move_id: int) -> dict[str, Any] | None:
+    """One logged move, or None."""
+    row = session.scalar(_MOVE.where(CardMove.id == move_id))
+    return _move_values(row) if row is not None else None
 
 
 _REFLECTION = select(Reflection).options(

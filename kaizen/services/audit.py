@@ -53,6 +53,7 @@ SUBJECT_TYPES = {
     "kiosk": "Kiosk tablets",
     "tv-link": "TV links",
     "plant": "Plant settings",
+    "webhook": "Webhooks",
 }
 
 # The columns whose change counts as an edit; the rest (board position, versions, change

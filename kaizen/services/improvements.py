@@ -3,6 +3,7 @@ card with everything about it, and editing it safely against concurrent changes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,7 +29,7 @@ from kaizen.models import (
     Waste,
     utcnow,
 )
-from kaizen.services import DbSession
+from kaizen.services import DbSession, webhook_events
 from kaizen.services.scope import require_team, works_on_team
 
 
@@ -301,10 +302,18 @@ def _check_version(session: DbSession, card: Improvement, expected_version: int)
         raise StaleCard(improvement_id)
 
 
-def _commit_or_stale(session: DbSession, card: Improvement) -> None:
-    """Commit; a concurrent writer between our check and our UPDATE also counts as stale."""
+def _commit_or_stale(
+    session: DbSession, card: Improvement, then: Callable[[], object] | None = None
+) -> None:
+    """Commit; a concurrent writer between our check and our UPDATE also counts as stale.
+
+    `then` runs after the changes are flushed, in the same transaction (queueing events).
+    """
     improvement_id = card.id  # a failed flush expires the card
     try:
+        if then is not None:
+            session.flush()
+            then()
         session.commit()
     except StaleDataError as error:
         session.rollback()
@@ -440,7 +449,10 @@ def save_reflection(
     # Touching the card bumps its version, so two people editing the reflection at
     # once find out instead of overwriting each other.
     card.updated_at = now
-    _commit_or_stale(session, card)
+    card_id = card.id
+    _commit_or_stale(
+        session, card, lambda: webhook_events.reflection_written(session, card_id, now)
+    )
     return reflection
 
 

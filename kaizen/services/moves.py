@@ -28,7 +28,7 @@ from kaizen.models import (
     touch_boards,
     utcnow,
 )
-from kaizen.services import DbSession
+from kaizen.services import DbSession, webhook_events
 from kaizen.services.idempotency import (
     MOVE,
     InvalidKey,
@@ -235,6 +235,8 @@ def move_card(
         )
         if key is not None:
             remember(session, MOVE, key, asked, result.stored())
+        if result.move_id is not None:
+            webhook_events.card_moved(session, card_id, result.move_id, result.finished, now)
         session.commit()
     except BaseException:
         session.rollback()

@@ -27,7 +27,7 @@ from kaizen.models import (
     observation_improvement,
     utcnow,
 )
-from kaizen.services import DbSession
+from kaizen.services import DbSession, webhook_events
 from kaizen.services.idempotency import (
     OBSERVATION,
     InvalidKey,
@@ -269,6 +269,7 @@ def submit_observation(
             now=now,
         )
         created.append(observation)
+        webhook_events.observation_created(session, observation.id, observation.created_at)
         return {"observation_id": observation.id}
 
     try:

@@ -1,0 +1,1 @@
+"""Webhook admin pages: register addresses for events, see and resend their deliveries."""
