@@ -344,6 +344,8 @@ ADDRESS_VALUES = {
     "link_id": lambda _s: 1,
     "account_id": lambda _s: 1,
     "token_id": lambda _s: 1,
+    "hook_id": lambda _s: 1,
+    "delivery_id": lambda _s: 1,
 }
 
 
