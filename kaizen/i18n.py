@@ -17,6 +17,7 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, current_app, has_request_context, request
+from flask_babel import refresh
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -111,6 +112,12 @@ def install(app: Flask) -> None:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(catalogue_dir(Path(app.instance_path)))
     babel.init_app(app, locale_selector=select_language)
     app.extensions["plant_language"] = LanguageSetting()
+
+    @app.before_request
+    def _choose_afresh() -> None:
+        # Flask-Babel keeps its choice in `g`, which lives as long as the app context: one
+        # held open across requests (a test's, a command's) must not pass a choice along.
+        refresh()
 
     @app.context_processor
     def _languages() -> dict[str, object]:
