@@ -84,7 +84,7 @@ def select_language() -> str:
     kiosk = current_kiosk()
     person = None
     # A kiosk speaks for the tablet, not for whoever signed in on it.
-    if kiosk is None and current_user and current_user.is_authenticated:
+    if kiosk is None and current_user.is_authenticated:
         person = current_user.language
     return choose_language(
         person=person,
