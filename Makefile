@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint format mutation faults screenshots clean
+.PHONY: run test lint format mutation faults screenshots messages translations clean
 
 # A virtualenv keeps Kaizen's packages away from the system Python. Debian's python3
 # may lack the venv module, so fall back to the virtualenv package from PyPI.
@@ -45,6 +45,19 @@ faults: $(VENV)/.installed-test
 format: $(VENV)/.installed-test
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+## Gather every marked string into kaizen/translations/messages.pot and update each
+## language's messages.po (new strings come in untranslated; see docs/languages.md).
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract --mapping-file babel.cfg --keywords _l --keywords lazy_gettext --keywords lazy_pgettext:1c,2 \
+		--add-comments TRANSLATORS: --add-location file --sort-output --project Kaizen \
+		--output-file kaizen/translations/messages.pot .
+	$(BIN)/pybabel update --input-file kaizen/translations/messages.pot \
+		--output-dir kaizen/translations --no-fuzzy-matching --ignore-obsolete
+
+## Compile the catalogues now (the app also compiles any stale one when it starts).
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile --directory kaizen/translations --statistics
 
 ## Refresh the screenshots committed under docs/screenshots.
 screenshots: $(VENV)/.installed-test

@@ -2,6 +2,7 @@
 
 from typing import TYPE_CHECKING
 
+from flask_babel import Babel
 from flask_htmx import HTMX
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -38,6 +39,8 @@ else:
 migrate = Migrate(render_as_batch=True, compare_type=True)
 csrf = CSRFProtect()
 htmx = HTMX()
+# Initialised with the reader's language by kaizen/i18n.py.
+babel = Babel()
 login = LoginManager()
 login.login_view = "accounts.login_page"
 login.login_message = "Please sign in to continue."

@@ -19,6 +19,8 @@ from decimal import Decimal
 from typing import Any
 
 from flask import Flask, Request, abort, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import IntegerConverter, Map
@@ -44,7 +46,7 @@ INT_MAX = 2**31 - 1
 # Amounts are NUMERIC(12, 2): ten digits before the point.
 AMOUNT_MAX = Decimal("9999999999.99")
 
-CONTROL_MESSAGE = (
+CONTROL_MESSAGE = _l(
     "This text holds invisible control characters that cannot be stored. "
     "Please type it again (pasted text sometimes brings them along)."
 )
@@ -66,7 +68,7 @@ def _no_control_characters(_form: Any, field: Field) -> None:
     """Refuse a field whose sent text holds a control character."""
     if any(isinstance(raw, str) and has_control_characters(raw) for raw in field.raw_data or ()):
         # StopValidation: one clear message, not "not a valid choice" after it.
-        raise StopValidation(CONTROL_MESSAGE)
+        raise StopValidation(str(CONTROL_MESSAGE))
 
 
 def _one_line(value: Any) -> Any:
@@ -108,7 +110,10 @@ class _GuardedMeta(DefaultMeta):
         if text and not _has_length_limit(field):
             limit = TEXT_MAX if issubclass(field_class, TextAreaField) else LINE_MAX
             validators.append(
-                Length(max=limit, message=f"Keep this to {limit:,} characters or fewer.")
+                Length(
+                    max=limit,
+                    message=_("Keep this to %(limit)s characters or fewer.", limit=f"{limit:,}"),
+                )
             )
         if issubclass(field_class, IntegerField | DecimalField | FloatField):
             validators.append(_bounded_number)

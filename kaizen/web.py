@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, Response, g, make_response, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import inspect
@@ -68,7 +70,7 @@ class IdUrl:
     def of(cls, endpoint: str, key: str, **values: Any) -> IdUrl:
         """The pattern of `url_for(endpoint, key=<id>, **values)`."""
         arguments: dict[str, Any] = {**values, key: _ID_MARK}
-        head, _, tail = url_for(endpoint, **arguments).partition(str(_ID_MARK))
+        head, _mark, tail = url_for(endpoint, **arguments).partition(str(_ID_MARK))
         return cls(head, tail)
 
     def __call__(self, row_id: int) -> str:
@@ -268,13 +270,13 @@ class NavItem:
 
 
 NAVIGATION = (
-    ("main.home", "Home"),
-    ("observations.observe", "Report waste"),
-    ("observations.index", "Observations"),
-    ("board.board", "Board"),
-    ("root_causes.index", "Five whys"),
-    ("reports.monthly", "Reports"),
-    ("learning.hub", "Learning"),
+    ("main.home", _l("Home")),
+    ("observations.observe", _l("Report waste")),
+    ("observations.index", _l("Observations")),
+    ("board.board", _l("Board")),
+    ("root_causes.index", _l("Five whys")),
+    ("reports.monthly", _l("Reports")),
+    ("learning.hub", _l("Learning")),
 )
 
 
@@ -284,19 +286,19 @@ def navigation() -> list[NavItem]:
     # The exact page wins; otherwise the first link of the feature (blueprint) the page
     # belongs to, so a card lights up "Board" but "Report waste" and "Observations" (one
     # blueprint, two links) are never both marked.
-    endpoints = [endpoint for endpoint, _ in NAVIGATION]
+    endpoints = [endpoint for endpoint, _label in NAVIGATION]
     blueprint = current.split(".")[0]
     marked = (
         current
         if current in endpoints
         else next((e for e in endpoints if e.split(".")[0] == blueprint), None)
     )
-    items = [NavItem(label, url_for(e), e == marked) for e, label in NAVIGATION]
+    items = [NavItem(str(label), url_for(e), e == marked) for e, label in NAVIGATION]
     if current_user.is_authenticated and current_user.can(Role.VIEWER):
         own = "accounts.password"
-        items.append(NavItem("Password", url_for(own), current == own))
+        items.append(NavItem(_("Password"), url_for(own), current == own))
     if current_user.is_authenticated and current_user.can(Role.ADMIN):
-        items.append(NavItem("Admin", url_for("admin.index"), blueprint == "admin"))
+        items.append(NavItem(_("Admin"), url_for("admin.index"), blueprint == "admin"))
     return items
 
 

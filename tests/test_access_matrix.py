@@ -100,6 +100,8 @@ DECISIONS: dict[tuple[str, str], tuple[Answer, ...]] = {
     # Reporting needs no account; a kiosk's report goes to its own area.
     ("GET", "/observe"):                         (200, 200, 200, 200, 200, 200, 200, 200),
     ("POST", "/observe"):                        (303, 303, 303, 303, 303, 303, 303, 303),
+    # The entry form's one-tap language switch: everyone, a kiosk above all (back to the form).
+    ("POST", "/language"):                       (303, 303, 303, 303, 303, 303, 303, 303),
     # Observation texts and photos: viewers and up (there is no photo here: 404).
     ("GET", "/observations"):                                      (LOGIN, OBSERVE, 200, 200, 200, 200, 200, 200),  # noqa: E501
     ("GET", "/observations/<int:observation_id>/photo"):           (LOGIN, OBSERVE, 404, 404, 404, 404, 404, 404),  # noqa: E501
@@ -161,6 +163,7 @@ DECISIONS: dict[tuple[str, str], tuple[Answer, ...]] = {
     # One's own password: everyone signed in (a kiosk has no password of its own to change).
     ("GET", "/account/password"):                (LOGIN, OBSERVE, 200, 200, 200, 200, 200, 200),
     ("POST", "/account/password"):               (LOGIN, 403, HOME, HOME, HOME, HOME, HOME, HOME),
+    ("POST", "/account/language"):               (LOGIN, 403, 303, 303, 303, 303, 303, 303),
     # Accounts, API tokens and the audit trail: admins only.
     ("GET", "/admin"):                           (LOGIN, OBSERVE, 403, 403, 403, 403, 403, 200),
     ("GET", "/admin/accounts"):                  (LOGIN, OBSERVE, 403, 403, 403, 403, 403, 200),
@@ -385,7 +388,9 @@ FORMS: dict[tuple[str, str], FormData] = {
         "team": str(i["team"]),
     },
     ("POST", "/admin/accounts/<int:account_id>/active"): lambda i: {"active": "0"},
-    ("POST", "/settings/plant"): lambda i: {"time_zone": "Europe/Berlin"},
+    ("POST", "/settings/plant"): lambda i: {"time_zone": "Europe/Berlin", "language": "de"},
+    ("POST", "/language"): lambda i: {"language": "pl", "next": "/observe"},
+    ("POST", "/account/language"): lambda i: {"language": "de"},
     ("POST", "/admin/webhooks"): lambda i: {
         "name": "Quality chat",
         "url": "https://chat.example.net/hooks/kaizen",

@@ -406,7 +406,7 @@ def test_a_pasted_control_character_in_a_report_is_explained_and_the_text_kept(
 
     html = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert CONTROL_MESSAGE in html
+    assert str(CONTROL_MESSAGE) in html
     assert "Forklift late" in html and "again</textarea>" in html
     assert session.scalar(select(func.count(Observation.id))) == 0
 

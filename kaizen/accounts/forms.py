@@ -1,10 +1,12 @@
-"""Sign-in and own-password forms."""
+"""Sign-in, own-password and own-language forms."""
 
-from wtforms import BooleanField, PasswordField, StringField
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, PasswordField, RadioField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from kaizen.input import KaizenForm
 from kaizen.services.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from kaizen.services.languages import LANGUAGES
 
 
 class SignInForm(KaizenForm):
@@ -37,4 +39,17 @@ class PasswordChangeForm(KaizenForm):
             DataRequired(),
             EqualTo("new_password", message="The two new passwords are not the same."),
         ],
+    )
+
+
+class OwnLanguageForm(KaizenForm):
+    """A person's own language, or none (follow the device, the plant and the browser)."""
+
+    language = RadioField(
+        _l("Language"),
+        choices=[
+            ("", _l("Not chosen: this device's, the plant's or the browser's")),
+            *((language.code, language.name) for language in LANGUAGES),
+        ],
+        default="",
     )

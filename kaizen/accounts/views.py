@@ -21,11 +21,12 @@ from flask import (
     url_for,
 )
 from flask import Request as FlaskRequest
+from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from kaizen.accounts.access import require_role
-from kaizen.accounts.forms import PasswordChangeForm, SignInForm
+from kaizen.accounts.forms import OwnLanguageForm, PasswordChangeForm, SignInForm
 from kaizen.extensions import db, login
 from kaizen.models import Role, User
 from kaizen.services.accounts import (
@@ -35,6 +36,7 @@ from kaizen.services.accounts import (
     sign_out,
 )
 from kaizen.services.audit import act_as
+from kaizen.services.languages import save_own_language
 from kaizen.services.sign_in import (
     SignInLocked,
     ThrottlePolicy,
@@ -168,4 +170,21 @@ def password() -> Response | tuple[str, int]:
             flash("Your password is changed. Other devices are signed out.", "success")
             return redirect(_safe_next(request.args.get("next")))
     status = 422 if form.errors else 200
-    return render_template("accounts/password.html", form=form), status
+    return _account_page(form, OwnLanguageForm(language=current_user.language or "")), status
+
+
+def _account_page(form: PasswordChangeForm, language_form: OwnLanguageForm) -> str:
+    """One's own account page: the password form and the language form."""
+    return render_template("accounts/password.html", form=form, language_form=language_form)
+
+
+@bp.post("/account/language")
+@require_role(Role.VIEWER)
+def language() -> Response | tuple[str, int]:
+    """Choose one's own language (or none, to follow the device and the plant)."""
+    form = OwnLanguageForm()
+    if not form.validate():
+        return _account_page(PasswordChangeForm(formdata=None), form), 422
+    save_own_language(db.session, current_user._get_current_object(), form.language.data or "")
+    flash(_("Your language is saved."), "success")
+    return redirect(url_for(".password"), 303)

@@ -33,8 +33,9 @@ ALWAYS_OPEN = frozenset(
         "main.favicon",
     }
 )
-# What a kiosk may open: the entry form of its area, and the lead's unlock.
-KIOSK_PAGES = frozenset({"observations.observe", "kiosks.unlock"})
+# What a kiosk may open: the entry form of its area, its language switch, and the lead's
+# unlock.
+KIOSK_PAGES = frozenset({"observations.observe", "main.choose_language", "kiosks.unlock"})
 
 
 @dataclass(frozen=True)

@@ -8,17 +8,24 @@ from pathlib import Path
 from flask import (
     Blueprint,
     Response,
+    abort,
     current_app,
     jsonify,
     make_response,
+    redirect,
     render_template,
     request,
     send_from_directory,
     url_for,
 )
+from flask_login import current_user
+from werkzeug.wrappers import Response as BaseResponse
 
+from kaizen.devices.mode import current_kiosk
 from kaizen.extensions import db
+from kaizen.i18n import set_language_cookie
 from kaizen.models import utcnow
+from kaizen.services.languages import save_own_language, shipped
 from kaizen.services.overview import database_health, plant_overview
 
 bp = Blueprint("main", __name__)
@@ -29,6 +36,21 @@ def home() -> str:
     """The plant at a glance: this month's reports and the board's columns."""
     overview = plant_overview(db.session, utcnow())
     return render_template("main/home.html", overview=overview)
+
+
+@bp.post("/language")
+def choose_language() -> BaseResponse:
+    """The one-tap language switch: this device reads Kaizen in the chosen language from now
+    on (and so does the signed-in person, kiosks aside), back on the page it was tapped on."""
+    code = shipped(request.form.get("language"))
+    if code is None:
+        abort(400)
+    if current_kiosk() is None and current_user.is_authenticated:
+        save_own_language(db.session, current_user._get_current_object(), code)
+    back = request.form.get("next", "")
+    response = redirect(back if _local_path(back) else url_for("observations.observe"), 303)
+    set_language_cookie(current_app, response, code)
+    return response
 
 
 @bp.get("/healthz")

@@ -46,6 +46,8 @@ class User(UserMixin, Model):
     password_change_due: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Someone who works across teams: acts on every team's cards (and, as a lead, settings).
     plant_wide: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The person's own language ('pl'); None follows the device, the plant and the browser.
+    language: Mapped[str | None] = mapped_column(String(8))
 
     team: Mapped[Team | None] = relationship(back_populates="members")
     area: Mapped[Area | None] = relationship()

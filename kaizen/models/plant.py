@@ -16,3 +16,5 @@ class PlantSetting(Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # An IANA zone name ('Europe/Berlin'); empty means the KAIZEN_TIME_ZONE default.
     time_zone: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+    # A shipped language code ('de'); empty means each browser's own (Accept-Language).
+    language: Mapped[str] = mapped_column(String(8), nullable=False, default="", server_default="")

@@ -1,13 +1,18 @@
 """The fixed vocabularies of PRODUCT.md: wastes, columns, outcomes, categories, roles.
 
 Codes are the stable values stored in the database and used in the JSON API; labels and
-hints are what people read.
+hints are what people read, in the reader's language: each is marked with `lazy_gettext`
+and translated when it is read (English outside a request).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 
 class Waste(StrEnum):
@@ -37,27 +42,42 @@ class Waste(StrEnum):
 class WasteInfo:
     """How a waste is shown: name, one-line hint, a colour and an icon."""
 
-    label: str
-    hint: str
+    # Marked with lazy_gettext; `label` and `hint` read them in the reader's language.
+    label_text: Any
+    hint_text: Any
     colour: str
     icon: str
+
+    @property
+    def label(self) -> str:
+        """The waste's name."""
+        return str(self.label_text)
+
+    @property
+    def hint(self) -> str:
+        """What the waste means, in a few plain words."""
+        return str(self.hint_text)
 
 
 # Colours come from a colour-blind-safe palette (Okabe-Ito plus two darker tones),
 # so the waste of a card can be told apart on a TV across the room.
 WASTE_INFO: dict[Waste, WasteInfo] = {
-    Waste.TRANSPORT: WasteInfo("Transport", "Moving things needlessly", "#0072B2", "🚚"),
-    Waste.INVENTORY: WasteInfo("Inventory", "More material or WIP than needed", "#E69F00", "📦"),
-    Waste.MOTION: WasteInfo("Motion", "Needless walking, reaching, bending", "#009E73", "🚶"),
-    Waste.WAITING: WasteInfo("Waiting", "People or parts standing idle", "#D55E00", "⏳"),
+    Waste.TRANSPORT: WasteInfo(_l("Transport"), _l("Moving things needlessly"), "#0072B2", "🚚"),
+    Waste.INVENTORY: WasteInfo(
+        _l("Inventory"), _l("More material or WIP than needed"), "#E69F00", "📦"
+    ),
+    Waste.MOTION: WasteInfo(
+        _l("Motion"), _l("Needless walking, reaching, bending"), "#009E73", "🚶"
+    ),
+    Waste.WAITING: WasteInfo(_l("Waiting"), _l("People or parts standing idle"), "#D55E00", "⏳"),
     Waste.OVERPRODUCTION: WasteInfo(
-        "Overproduction", "Making more or earlier than needed", "#CC79A7", "🏭"
+        _l("Overproduction"), _l("Making more or earlier than needed"), "#CC79A7", "🏭"
     ),
     Waste.OVERPROCESSING: WasteInfo(
-        "Over-processing", "More work than the customer values", "#56B4E9", "🔁"
+        _l("Over-processing"), _l("More work than the customer values"), "#56B4E9", "🔁"
     ),
-    Waste.DEFECTS: WasteInfo("Defects", "Rework, scrap, fixing mistakes", "#B2182B", "⚠️"),
-    Waste.SKILLS: WasteInfo("Skills", "Unused talent and ideas", "#5E3C99", "💡"),
+    Waste.DEFECTS: WasteInfo(_l("Defects"), _l("Rework, scrap, fixing mistakes"), "#B2182B", "⚠️"),
+    Waste.SKILLS: WasteInfo(_l("Skills"), _l("Unused talent and ideas"), "#5E3C99", "💡"),
 }
 
 
@@ -73,12 +93,22 @@ class BoardColumn(StrEnum):
     @property
     def label(self) -> str:
         """The column header people read."""
-        return self.value.capitalize()
+        return str(_COLUMN_LABELS[self])
 
     @property
     def ordinal(self) -> int:
         """Position of the column on the board, from 0 (`index` is taken by `str`)."""
         return list(BoardColumn).index(self)
+
+
+# The PDCA board's column headers; the context tells translators they head columns.
+_COLUMN_LABELS = {
+    BoardColumn.IDEAS: lazy_pgettext("board column", "Ideas"),
+    BoardColumn.PLAN: lazy_pgettext("board column", "Plan"),
+    BoardColumn.DO: lazy_pgettext("board column", "Do"),
+    BoardColumn.CHECK: lazy_pgettext("board column", "Check"),
+    BoardColumn.DONE: lazy_pgettext("board column", "Done"),
+}
 
 
 class Outcome(StrEnum):
@@ -90,7 +120,7 @@ class Outcome(StrEnum):
     @property
     def label(self) -> str:
         """The outcome people read."""
-        return "Adopted" if self is Outcome.ADOPTED else "Not adopted"
+        return str(_l("Adopted") if self is Outcome.ADOPTED else _l("Not adopted"))
 
 
 class RootCauseCategory(StrEnum):
@@ -106,9 +136,18 @@ class RootCauseCategory(StrEnum):
     @property
     def label(self) -> str:
         """The category people read."""
-        if self is RootCauseCategory.TRAINING:
-            return "Training & standard work"
-        return self.value.capitalize()
+        return str(_CATEGORY_LABELS[self])
+
+
+# The root-cause categories a five-whys record is counted under.
+_CATEGORY_LABELS = {
+    RootCauseCategory.METHOD: _l("Method"),
+    RootCauseCategory.MACHINE: _l("Machine"),
+    RootCauseCategory.MATERIAL: _l("Material"),
+    RootCauseCategory.MEASUREMENT: _l("Measurement"),
+    RootCauseCategory.ENVIRONMENT: _l("Environment"),
+    RootCauseCategory.TRAINING: _l("Training & standard work"),
+}
 
 
 class RootCauseStatus(StrEnum):
@@ -121,11 +160,13 @@ class RootCauseStatus(StrEnum):
     @property
     def label(self) -> str:
         """The status people read."""
-        return {
-            RootCauseStatus.OPEN: "Open",
-            RootCauseStatus.COUNTERMEASURE: "Countermeasure chosen",
-            RootCauseStatus.VERIFIED: "Verified",
-        }[self]
+        return str(
+            {
+                RootCauseStatus.OPEN: lazy_pgettext("five-whys status", "Open"),
+                RootCauseStatus.COUNTERMEASURE: _l("Countermeasure chosen"),
+                RootCauseStatus.VERIFIED: _l("Verified"),
+            }[self]
+        )
 
 
 class Frequency(StrEnum):
@@ -139,12 +180,14 @@ class Frequency(StrEnum):
     @property
     def label(self) -> str:
         """The frequency people read."""
-        return {
-            Frequency.ONCE: "Once",
-            Frequency.SHIFT: "Every shift",
-            Frequency.DAY: "Every day",
-            Frequency.WEEK: "Every week",
-        }[self]
+        return str(
+            {
+                Frequency.ONCE: _l("Once"),
+                Frequency.SHIFT: _l("Every shift"),
+                Frequency.DAY: _l("Every day"),
+                Frequency.WEEK: _l("Every week"),
+            }[self]
+        )
 
 
 class Role(StrEnum):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -26,19 +27,19 @@ class ObservationForm(KaizenForm):
     chips itself, so the choice fields carry no choices.
     """
 
-    waste = RadioField("What kind of waste?", validate_choice=False)
-    area = RadioField("Where?", validate_choice=False)
+    waste = RadioField(_l("What kind of waste?"), validate_choice=False)
+    area = RadioField(_l("Where?"), validate_choice=False)
     # `required` lets the browser point at an empty box before anything is sent.
     description = TextAreaField(
-        "What did you see?",
+        _l("What did you see?"),
         validators=[Length(max=MAX_DESCRIPTION, message=LONG_DESCRIPTION)],
         render_kw={"required": True},
     )
     # Text, not IntegerField: what the person typed stays in the box when it is refused.
-    minutes_lost = StringField("Minutes lost", widget=NumberInput())
-    frequency = RadioField("How often?", validate_choice=False)
-    photo = FileField("Photo")
-    anonymous = BooleanField("Report without my name")
+    minutes_lost = StringField(_l("Minutes lost"), widget=NumberInput())
+    frequency = RadioField(_l("How often?"), validate_choice=False)
+    photo = FileField(_l("Photo"))
+    anonymous = BooleanField(_l("Report without my name"))
     # Names the photo input so htmx can keep a chosen photo across a re-shown form.
     form_key = HiddenField()
 
@@ -64,7 +65,7 @@ class LinkCardForm(KaizenForm):
     """Link a report to an existing improvement card."""
 
     improvement_id = IntegerField(
-        "Improvement card", validators=[InputRequired(message="Choose a card.")]
+        _l("Improvement card"), validators=[InputRequired(message=_l("Choose a card."))]
     )
 
 
@@ -72,5 +73,6 @@ class LinkRootCauseForm(KaizenForm):
     """Link a report to a five-whys record."""
 
     root_cause_id = IntegerField(
-        "Five-whys record", validators=[InputRequired(message="Choose a five-whys record.")]
+        _l("Five-whys record"),
+        validators=[InputRequired(message=_l("Choose a five-whys record."))],
     )

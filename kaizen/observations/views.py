@@ -20,6 +20,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
@@ -58,7 +59,7 @@ from kaizen.web import csv_download, is_partial_request, on_outage, render_page_
 
 bp = Blueprint("observations", __name__)
 
-THANKS = "Thank you — every report helps us improve."
+THANKS = _l("Thank you — every report helps us improve.")
 # The app refuses bodies over 12 MB with a bare 413 page. This form reads up to 32 MB
 # itself so that a too-large photo gets a message beside its field and the typed text stays.
 UPLOAD_CEILING = 32 * 1024 * 1024
@@ -174,7 +175,7 @@ def observe() -> Response:
     if result.observation is not None:
         if is_partial_request():
             return _render_entry(_fresh_form(page), page, thanked=True)
-        flash(THANKS, "success")
+        flash(str(THANKS), "success")
         return redirect(_post_url(page), 303)
     form.show_errors(result.errors)
     # A refused photo must not be kept in the re-shown form: its input gets a new name. A

@@ -88,7 +88,7 @@ _WATCHED: dict[type, tuple[str, frozenset[str]]] = {
     Area: ("area", frozenset({"name", "slug", "kind", "team_id", "archived_at"})),
     KioskDevice: ("kiosk", frozenset({"name", "area_id", "revoked_at"})),
     DisplayLink: ("tv-link", frozenset({"name", "team_id", "revoked_at"})),
-    PlantSetting: ("plant", frozenset({"time_zone"})),
+    PlantSetting: ("plant", frozenset({"time_zone", "language"})),
 }
 
 

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Select, exists, func, select
 from sqlalchemy.orm import selectinload
 
@@ -48,11 +50,12 @@ TITLE_LENGTH = 200
 PER_PAGE = 50
 
 
-# What a person reads beside each field; the same words for the page and the API.
-NO_DESCRIPTION = "Tell us in a sentence or two what you saw."
-LONG_DESCRIPTION = f"Please keep it under {MAX_DESCRIPTION} characters."
-MINUTES_RANGE = f"Minutes lost is between 0 and {MAX_MINUTES_LOST} (a week)."
-ALREADY_SENT = (
+# What a person reads beside each field, in their language; the same words for the page and
+# the API. Lazy: each is translated when it is shown.
+NO_DESCRIPTION = _l("Tell us in a sentence or two what you saw.")
+LONG_DESCRIPTION = _l("Please keep it under %(count)s characters.", count=MAX_DESCRIPTION)
+MINUTES_RANGE = _l("Minutes lost is between 0 and %(most)s (a week).", most=MAX_MINUTES_LOST)
+ALREADY_SENT = _l(
     "This form was already sent with other details. Your text is kept: "
     "tap Report to send it as a new report."
 )
@@ -114,11 +117,11 @@ def create_observation(
     """Save a report; an anonymous one stores no reporter at all."""
     text = description.strip()
     if not text:
-        raise ObservationError(NO_DESCRIPTION)
+        raise ObservationError(str(NO_DESCRIPTION))
     if len(text) > MAX_DESCRIPTION:
-        raise ObservationError(LONG_DESCRIPTION)
+        raise ObservationError(str(LONG_DESCRIPTION))
     if minutes_lost is not None and not 0 <= minutes_lost <= MAX_MINUTES_LOST:
-        raise ObservationError(MINUTES_RANGE)
+        raise ObservationError(str(MINUTES_RANGE))
     now = now or utcnow()
     observation = Observation(
         area=area,
@@ -193,30 +196,30 @@ def _input_errors(
     """Every field's problem in the words the entry form shows; the area and the minutes."""
     errors: dict[str, str] = {}
     if not data.waste:
-        errors["waste"] = "Tap the kind of waste you saw."
+        errors["waste"] = _("Tap the kind of waste you saw.")
     elif data.waste not in WASTE_CODES:
-        errors["waste"] = "Tap one of the eight kinds of waste."
+        errors["waste"] = _("Tap one of the eight kinds of waste.")
     area = area_by_slug(session, data.area)
     if not (data.area or "").strip():
-        errors["area"] = "Choose the area where you saw it."
+        errors["area"] = _("Choose the area where you saw it.")
     elif area is None:
-        errors["area"] = "We do not know that area. Please choose one from the list."
+        errors["area"] = _("We do not know that area. Please choose one from the list.")
     elif area.archived_at is not None:
-        errors["area"] = "That area is no longer in use. Please choose one from the list."
+        errors["area"] = _("That area is no longer in use. Please choose one from the list.")
     text = (data.description or "").strip()
     if not text:
-        errors["description"] = NO_DESCRIPTION
+        errors["description"] = str(NO_DESCRIPTION)
     elif len(text) > MAX_DESCRIPTION:
-        errors["description"] = LONG_DESCRIPTION
+        errors["description"] = str(LONG_DESCRIPTION)
     minutes = None
     try:
         minutes = _minutes(data.minutes_lost)
     except ValueError:
-        errors["minutes_lost"] = "Minutes lost is a whole number, like 15."
+        errors["minutes_lost"] = _("Minutes lost is a whole number, like 15.")
     if minutes is not None and not 0 <= minutes <= MAX_MINUTES_LOST:
-        errors["minutes_lost"] = MINUTES_RANGE
+        errors["minutes_lost"] = str(MINUTES_RANGE)
     if data.frequency and data.frequency not in FREQUENCY_CODES:
-        errors["frequency"] = "Choose one of the options."
+        errors["frequency"] = _("Choose one of the options.")
     return errors, area, minutes
 
 
@@ -275,7 +278,7 @@ def submit_observation(
     try:
         result, replayed = once(session, OBSERVATION, key, asked, write)
     except KeyReused:
-        return Submitted(None, {"form_key": ALREADY_SENT})
+        return Submitted(None, {"form_key": str(ALREADY_SENT)})
     if not replayed:
         # The object in hand: loading it again after the commit could fail the answer.
         return Submitted(created[0], {})

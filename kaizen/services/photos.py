@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
@@ -22,10 +23,11 @@ MAX_PIXELS = 60_000_000
 # Pillow format name -> the Content-Type we store and serve.
 CONTENT_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 
-TOO_LARGE = "Photos can be at most 10 MB."
-NOT_A_PHOTO = "This file is not a photo we can use. Please choose a JPEG, PNG or WebP picture."
-DAMAGED = "This photo seems damaged or incomplete. Please take it again."
-TOO_MANY_PIXELS = "This picture is too large to handle. Please take a normal photo instead."
+# Translated when shown (str of the error), in the reader's language.
+TOO_LARGE = _l("Photos can be at most 10 MB.")
+NOT_A_PHOTO = _l("This file is not a photo we can use. Please choose a JPEG, PNG or WebP picture.")
+DAMAGED = _l("This photo seems damaged or incomplete. Please take it again.")
+TOO_MANY_PIXELS = _l("This picture is too large to handle. Please take a normal photo instead.")
 
 
 class PhotoError(ValueError):

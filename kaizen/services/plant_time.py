@@ -201,16 +201,3 @@ class ZoneSetting:
             return parse_zone(name)
         except TimeZoneError:
             return ZoneInfo(DEFAULT_ZONE)
-
-
-def save_zone(session: DbSession, name: str) -> ZoneInfo:
-    """Store the plant's zone (an IANA name); TimeZoneError for anything else. Commits."""
-    zone = parse_zone(name)
-    row = session.get(PlantSetting, 1)
-    if row is None:
-        row = PlantSetting(id=1, time_zone=zone.key)
-        session.add(row)
-    else:
-        row.time_zone = zone.key
-    session.commit()
-    return zone

@@ -36,6 +36,7 @@ from kaizen.services import DbSession
 from kaizen.services.charts import render
 from kaizen.services.exports import csv_bytes
 from kaizen.services.flow_data import data_version
+from kaizen.services.languages import current_language
 from kaizen.services.months import Month
 from kaizen.services.plant_time import current_zone
 from kaizen.services.report_page import CHART_NAMES, TABLES, draw, table
@@ -82,9 +83,11 @@ def report_version(session: DbSession) -> int:
 
 
 def build_key(params: ReportParams, version: int) -> str:
-    """The cache key of a report: revision, plant time zone, month, filters and counter value."""
+    """The cache key of a report: revision, plant time zone, reader's language (waste and
+    column names are translated), month, filters and counter value."""
     text = "|".join(
-        [REVISION, current_zone().key, str(version), repr(sorted(params.query().items()))]
+        [REVISION, current_zone().key, current_language(), str(version)]
+        + [repr(sorted(params.query().items()))]
         + [f"{choice.id}" for choice in (params.team, params.area) if choice]
     )
     return hashlib.sha256(text.encode()).hexdigest()

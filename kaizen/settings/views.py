@@ -1,4 +1,5 @@
-"""The plant settings page (admins only) and the per-request plant time zone."""
+"""The plant settings page (admins only): time zone and default language; and the
+per-request plant time zone."""
 
 from __future__ import annotations
 
@@ -17,16 +18,17 @@ from flask import (
     url_for,
 )
 from werkzeug.wrappers import Response
-from wtforms import StringField
+from wtforms import SelectField, StringField
 
 from kaizen.accounts.access import require_role
 from kaizen.extensions import db
 from kaizen.input import KaizenForm
 from kaizen.models import Role, utcnow
+from kaizen.services.languages import LANGUAGES, LanguageError, stored_plant_language
+from kaizen.services.plant_settings import save_plant_settings
 from kaizen.services.plant_time import (
     TimeZoneError,
     ZoneSetting,
-    save_zone,
     stored_zone_name,
     to_local,
     zone_found_by,
@@ -37,9 +39,16 @@ bp = Blueprint("settings", __name__)
 
 
 class PlantSettingsForm(KaizenForm):
-    """The plant's IANA time zone."""
+    """The plant's IANA time zone and default language."""
 
     time_zone = StringField("Time zone")
+    language = SelectField(
+        "Default language",
+        choices=[
+            ("", "None: each browser's own language"),
+            *((language.code, language.name) for language in LANGUAGES),
+        ],
+    )
 
 
 @bp.route("/settings/plant", methods=["GET", "POST"])
@@ -48,14 +57,17 @@ def plant() -> Response | tuple[str, int] | str:
     """The plant's time zone: how dates and times are shown and where months and days end."""
     default = current_app.config["TIME_ZONE"]
     stored = stored_zone_name(db.session)
-    form = PlantSettingsForm(data={"time_zone": stored or default})
+    language = stored_plant_language(db.session)
+    form = PlantSettingsForm(data={"time_zone": stored or default, "language": language})
     if request.method == "POST" and form.validate():
         try:
-            zone = save_zone(db.session, form.time_zone.data or "")
-            current_app.extensions["plant_zone"].remember(zone.key)
-        except TimeZoneError as error:
+            zone = save_plant_settings(
+                db.session, time_zone=form.time_zone.data or "", language=form.language.data or ""
+            )
+        except (TimeZoneError, LanguageError) as error:
             form.time_zone.errors = [str(error)]
         else:
+            _remember(zone.key, form.language.data or "")
             flash(f"The plant's time zone is now {zone.key}.", "success")
             return redirect(url_for(".plant"))
     status = 422 if form.errors else 200
@@ -68,6 +80,12 @@ def plant() -> Response | tuple[str, int] | str:
         now_local=to_local(now),
         now_label=zone_label(now),
     ), status
+
+
+def _remember(zone: str, language: str) -> None:
+    """What this worker just saved is in force here at once (others read it within 30 s)."""
+    current_app.extensions["plant_zone"].remember(zone)
+    current_app.extensions["plant_language"].remember(language)
 
 
 def register_plant_time(app: Flask) -> None:

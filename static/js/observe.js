@@ -3,6 +3,11 @@
 (function () {
   "use strict";
 
+  // The page's words in the reader's language, from the form's data-text-* attributes.
+  function text(form, name, english) {
+    return form.getAttribute("data-text-" + name) || english;
+  }
+
   function photoInput(form) {
     return form.querySelector("[data-photo-input]");
   }
@@ -26,7 +31,7 @@
       input.value = "";
       file = null;
       if (note) {
-        note.textContent = "Photos can be at most 10 MB.";
+        note.textContent = text(form, "photo-too-large", "Photos can be at most 10 MB.");
         note.hidden = false;
       }
     }
@@ -36,11 +41,11 @@
     if (file) {
       preview.src = URL.createObjectURL(file);
       preview.hidden = false;
-      label.textContent = "Change photo";
+      label.textContent = text(form, "change-photo", "Change photo");
     } else {
       preview.removeAttribute("src");
       preview.hidden = true;
-      label.textContent = "Add a photo";
+      label.textContent = text(form, "add-photo", "Add a photo");
     }
   }
 

@@ -1,0 +1,124 @@
+"""Languages in the app: Flask-Babel, the per-request choice, the language switch's cookie,
+and compiled catalogues that are never older than their sources.
+
+The catalogues' sources are `kaizen/translations/<lang>/LC_MESSAGES/messages.po` (`make
+messages` extracts and updates them). Compiled `.mo` files are not kept in git: when the app
+is built, every `.mo` that is missing or older than its `.po` is compiled, beside its source
+in a checkout, or in the instance folder for an installed package (whose own folder may not
+be writable), so an edited translation shows at the next start.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import Flask, current_app, has_request_context, request
+from flask_babel import refresh
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from kaizen.api.core import is_api_request
+from kaizen.devices.mode import current_kiosk
+from kaizen.extensions import babel, db
+from kaizen.services.languages import (
+    DEFAULT_LANGUAGE,
+    LANGUAGES,
+    LanguageSetting,
+    choose_language,
+    current_language,
+    from_accept_language,
+    language,
+)
+
+SOURCES = Path(__file__).resolve().parent / "translations"
+DOMAIN = "messages"
+LANGUAGE_COOKIE = "kaizen_language"
+# Browsers keep a cookie at most 400 days; a kiosk's choice is renewed with every switch.
+LANGUAGE_COOKIE_DAYS = 400
+
+
+def _in_checkout() -> bool:
+    """True when the package runs from a source tree (templates beside the package)."""
+    return (SOURCES.parent.parent / "templates").is_dir()
+
+
+def compile_catalogues(sources: Path, target: Path) -> list[Path]:
+    """Compile each `<lang>/LC_MESSAGES/messages.po` under `sources` whose `.mo` under
+    `target` is missing or older; the compiled files' paths. Fuzzy entries are left out."""
+    compiled = []
+    for po in sorted(sources.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
+        mo = target / po.relative_to(sources).with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime_ns >= po.stat().st_mtime_ns:
+            continue
+        with po.open("rb") as source:
+            catalog = read_po(source, locale=po.parent.parent.name)
+        mo.parent.mkdir(parents=True, exist_ok=True)
+        # Written aside and renamed: workers starting together never read half a file.
+        handle, scratch = tempfile.mkstemp(dir=mo.parent, suffix=".mo.tmp")
+        with os.fdopen(handle, "wb") as out:
+            write_mo(out, catalog)
+        os.replace(scratch, mo)
+        compiled.append(mo)
+    return compiled
+
+
+def catalogue_dir(instance_path: Path) -> Path:
+    """Where this app reads its compiled catalogues, brought up to date first."""
+    target = SOURCES if _in_checkout() else instance_path / "translations"
+    compile_catalogues(SOURCES, target)
+    return target
+
+
+def select_language() -> str:
+    """Flask-Babel's locale selector: the rule of kaizen/services/languages.py (English
+    outside a request: commands, and services run in an app context)."""
+    if not has_request_context():
+        return DEFAULT_LANGUAGE
+    header = request.headers.get("Accept-Language")
+    if is_api_request():
+        return from_accept_language(header) or DEFAULT_LANGUAGE
+    kiosk = current_kiosk()
+    person = None
+    # A kiosk speaks for the tablet, not for whoever signed in on it.
+    if kiosk is None and current_user.is_authenticated:
+        person = current_user.language
+    return choose_language(
+        person=person,
+        device=request.cookies.get(LANGUAGE_COOKIE),
+        plant=lambda: current_app.extensions["plant_language"].language(db.engine),
+        accept_language=header,
+    )
+
+
+def set_language_cookie(app: Flask, response: Response, code: str) -> None:
+    """Remember a device's language (the kiosk's one-tap choice)."""
+    response.set_cookie(
+        LANGUAGE_COOKIE,
+        code,
+        max_age=LANGUAGE_COOKIE_DAYS * 24 * 3600,
+        httponly=True,
+        samesite="Lax",
+        secure=bool(app.config.get("SESSION_COOKIE_SECURE")),
+    )
+
+
+def install(app: Flask) -> None:
+    """Wire Flask-Babel in with the reader's language; templates get `page_language`."""
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", "en")
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(catalogue_dir(Path(app.instance_path)))
+    babel.init_app(app, locale_selector=select_language)
+    app.extensions["plant_language"] = LanguageSetting()
+
+    @app.before_request
+    def _choose_afresh() -> None:
+        # Flask-Babel keeps its choice in `g`, which lives as long as the app context: one
+        # held open across requests (a test's, a command's) must not pass a choice along.
+        refresh()
+
+    @app.context_processor
+    def _languages() -> dict[str, object]:
+        return {"page_language": language(current_language()), "languages": LANGUAGES}
