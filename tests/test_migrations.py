@@ -214,3 +214,20 @@ def test_the_search_migration_indexes_the_rows_already_stored(
     assert [row.description for row in observations.rows] == ["Forklift late again."]
     assert [row.title for row in lessons] == ["Kanban square"]
     assert [row.problem for row in records] == ["Press 4 stops"]
+
+
+def test_flask_db_check_works_from_the_checkout_without_naming_the_app(tmp_path: Path) -> None:
+    """`flask db check` in the project folder finds the app by itself (wsgi.py)."""
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'check.db'}"}
+    env.pop("FLASK_APP", None)
+    flask = [sys.executable, "-m", "flask"]
+    upgraded = subprocess.run([*flask, "db", "upgrade"], cwd=root, env=env, capture_output=True)
+    assert upgraded.returncode == 0, upgraded.stderr.decode()[-2000:]
+    checked = subprocess.run([*flask, "db", "check"], cwd=root, env=env, capture_output=True)
+    assert checked.returncode == 0, checked.stderr.decode()[-2000:]
+    assert b"No new upgrade operations detected" in checked.stdout + checked.stderr
