@@ -74,6 +74,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from kaizen.cli import register_commands
     from kaizen.devices.mode import install as install_kiosk_mode
     from kaizen.devices.views import bp as devices_bp
+    from kaizen.formatting import install as install_formatting
     from kaizen.i18n import install as install_languages
     from kaizen.imports.views import bp as imports_bp
     from kaizen.improvements.views import bp as improvements_bp
@@ -103,6 +104,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(devices_bp)
     install_kiosk_mode(app)
     install_languages(app)
+    install_formatting(app)
     app.register_blueprint(settings_bp)
     register_plant_time(app)
     app.register_blueprint(imports_bp)
