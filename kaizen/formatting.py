@@ -65,10 +65,9 @@ def short_day(moment: date | datetime | None) -> str:
 
 def month_name(first_day: date, *, short: bool = False, year: bool = True) -> str:
     """'March 2026' ('März 2026'); short: 'Mar 2026'; without the year: 'March' / 'Mar'."""
-    if short:
-        pattern = SHORT_MONTH if year else SHORT_MONTH_NAME
-    else:
-        pattern = MONTH if year else "LLLL"
+    patterns = {(False, True): MONTH, (False, False): "LLLL"}
+    patterns |= {(True, True): SHORT_MONTH, (True, False): SHORT_MONTH_NAME}
+    pattern = patterns[(short, year)]
     return format_date(first_day, pattern, locale=locale())
 
 
