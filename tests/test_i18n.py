@@ -10,8 +10,6 @@ from pathlib import Path
 
 import pytest
 from babel.messages.catalog import Catalog
-from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
-from babel.messages.frontend import parse_keywords, parse_mapping_cfg
 from babel.messages.pofile import read_po
 from flask import Flask
 from flask.testing import FlaskClient
@@ -22,13 +20,11 @@ from kaizen.i18n import LANGUAGE_COOKIE, SOURCES, compile_catalogues
 from kaizen.models import Area, Observation, PlantSetting, Role, TokenScope, User
 from kaizen.services.api_tokens import create_token
 from kaizen.services.languages import CODES, choose_language, from_accept_language
+from tests.catalogues import marked_messages
 from tests.conftest import SignIn
 from tests.factories import make_area, make_team, make_user
 
-ROOT = Path(__file__).resolve().parent.parent
 TRANSLATED = [code for code in CODES if code != "en"]
-# The keywords `make messages` extracts (Makefile), beside Babel's defaults.
-KEYWORDS = ["_l", "lazy_gettext", "lazy_pgettext:1c,2"]
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|\{(\w*)\}")
 TAG = re.compile(r"</?\w+")
 
@@ -55,14 +51,9 @@ def _key(context: str | None, msgid: str) -> tuple[str | None, str]:
 
 def test_the_template_holds_every_string_marked_in_the_code() -> None:
     # A string marked but not extracted would stay English in every language.
-    with (ROOT / "babel.cfg").open() as cfg:
-        method_map, options_map = parse_mapping_cfg(cfg)
-    keywords = {**DEFAULT_KEYWORDS, **parse_keywords(KEYWORDS)}
     marked = {
         _key(context, msgid if isinstance(msgid, str) else msgid[0])
-        for _file, _line, msgid, _comments, context in extract_from_dir(
-            str(ROOT), method_map, options_map, keywords=keywords
-        )
+        for msgid, context in marked_messages()
     }
     extracted = {_key(m.context, str(m.id)) for m in template() if m.id}
 
