@@ -14,10 +14,11 @@ import os
 import tempfile
 from pathlib import Path
 
+from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, current_app, has_request_context, request
-from flask_babel import refresh
+from flask_babel import get_locale, refresh
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -122,3 +123,16 @@ def install(app: Flask) -> None:
     @app.context_processor
     def _languages() -> dict[str, object]:
         return {"page_language": language(current_language()), "languages": LANGUAGES}
+
+    app.add_template_global(plural_examples, "plural_examples")
+
+
+def plural_examples() -> dict[str, int]:
+    """A count for each plural form of the reader's language, by its CLDR name ('one': 1,
+    'few': 2, 'many': 5 in Polish), so a page can hand a script every form of a message
+    (`ngettext(..., n)`) and the script picks one with `Intl.PluralRules`."""
+    rule = (get_locale() or Locale.parse(DEFAULT_LANGUAGE)).plural_form
+    examples: dict[str, int] = {}
+    for n in range(1, 200):
+        examples.setdefault(rule(n), n)
+    return examples

@@ -36,6 +36,7 @@ from wtforms import (
 from wtforms.meta import DefaultMeta
 from wtforms.validators import Length, StopValidation, ValidationError
 
+from kaizen.formatting import number
 from kaizen.models.types import LINE_MAX, TEXT_MAX
 
 # Every C0 control but tab, newline and carriage return, DEL, and the C1 controls.
@@ -112,7 +113,9 @@ class _GuardedMeta(DefaultMeta):
             validators.append(
                 Length(
                     max=limit,
-                    message=_("Keep this to %(limit)s characters or fewer.", limit=f"{limit:,}"),
+                    message=_(
+                        "Keep this to %(limit)s characters or fewer.", limit=number(limit, 0)
+                    ),
                 )
             )
         if issubclass(field_class, IntegerField | DecimalField | FloatField):

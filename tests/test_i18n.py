@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -78,22 +79,34 @@ def test_translations_keep_the_placeholders_and_markup_of_the_original(code: str
     for message in catalogue(code):
         if not message.id:
             continue
-        original, translated = str(message.id), str(message.string)
-        if sorted(PLACEHOLDER.findall(original)) != sorted(PLACEHOLDER.findall(translated)):
-            differ.append((original, translated))
-        if sorted(TAG.findall(original)) != sorted(TAG.findall(translated)):
-            differ.append((original, translated))
+        if isinstance(message.id, str):
+            if _marks(message.id) != _marks(str(message.string)):
+                differ.append((message.id, message.string))
+            continue
+        # Plural forms: the last (many/other) keeps the plural's placeholders and tags; the
+        # others use no placeholder the original lacks ("Your report was sent" has no count).
+        singular, plural = message.id
+        *forms, last = message.string
+        allowed = _marks(singular) | _marks(plural)
+        if _marks(plural) != _marks(last) or any(not _marks(f) <= allowed for f in forms):
+            differ.append((plural, message.string))
     assert differ == []
+
+
+def _marks(text: str) -> Counter[tuple[str, str] | str]:
+    """The placeholders and tags of a message, each as often as it is written."""
+    return Counter([*PLACEHOLDER.findall(text), *TAG.findall(text)])
 
 
 def test_the_placeholder_check_catches_a_renamed_or_dropped_placeholder() -> None:
     def same(original: str, translated: str) -> bool:
-        return sorted(PLACEHOLDER.findall(original)) == sorted(PLACEHOLDER.findall(translated))
+        return _marks(original) == _marks(translated)
 
     assert same("Kiosk · %(area)s", "Quiosco · %(area)s")
     assert not same("Kiosk · %(area)s", "Quiosco · %(zona)s")
     assert not same("Under %(count)s characters", "Unter Zeichen")
     assert not same("{name} moved", "verschoben")
+    assert not same('See <a href="%(url)s">the list</a>', "Siehe die Liste")
 
 
 def test_a_catalogue_is_compiled_again_when_its_source_is_newer(tmp_path: Path) -> None:
@@ -383,3 +396,28 @@ def test_the_api_explains_a_refusal_in_the_asked_language_with_english_codes(
     assert response.status_code == 422
     assert set(error["fields"]) == {"area"}
     assert error["fields"]["area"] == "Nie znamy tego obszaru. Wybierz obszar z listy."
+
+
+# Right to left
+# --------------------------------------------------------------------------------------
+
+# Drawn shapes, not text flow: the menu icon's bars sit where they are in either direction.
+PHYSICAL_ALLOWED = {".menu-icon::before, .menu-icon::after"}
+PHYSICAL = re.compile(
+    r"(?<![\w-])(margin|padding|border)-(left|right)\b|text-align:\s*(left|right)|"
+    r"(?<![\w-])(left|right)\s*:|float:\s*(left|right)"
+)
+
+
+def test_style_sheets_follow_the_page_s_writing_direction() -> None:
+    # Logical properties (margin-inline-start, text-align: start) turn with `dir="rtl"`, so a
+    # right-to-left language needs no style sheet of its own.
+    physical = []
+    for sheet in sorted((Path(__file__).resolve().parent.parent / "static/css").glob("*.css")):
+        for number, line in enumerate(sheet.read_text().splitlines(), 1):
+            code = re.sub(r"/\*.*?\*/", "", line)
+            if PHYSICAL.search(code) and not any(
+                code.lstrip().startswith(a) for a in PHYSICAL_ALLOWED
+            ):
+                physical.append(f"{sheet.name}:{number}: {line.strip()}")
+    assert physical == []

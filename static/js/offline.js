@@ -112,8 +112,30 @@
     status.hidden = !text;
   }
 
-  function plural(n, one, many) {
-    return n === 1 ? one : many;
+  // The page's texts (templates/observations/observe.html), in the page's language; the
+  // English of each is the fallback. {name} marks where a value goes.
+  function said(name, english, values) {
+    var status = document.getElementById("offline-queue");
+    var text = (status && status.getAttribute("data-text-" + name)) || english;
+    Object.keys(values || {}).forEach(function (key) {
+      text = text.split("{" + key + "}").join(values[key]);
+    });
+    return text;
+  }
+
+  // A count's message in the plural form the page's language wants for it.
+  function counted(name, n, one, other) {
+    var form = "other";
+    try {
+      form = new Intl.PluralRules(document.documentElement.lang || "en").select(n);
+    } catch (e) {
+      form = n === 1 ? "one" : "other";
+    }
+    var status = document.getElementById("offline-queue");
+    var text = status && (status.getAttribute("data-text-" + name + "-" + form) ||
+      status.getAttribute("data-text-" + name + "-other") ||
+      status.getAttribute("data-text-" + name + "-many"));
+    return (text || (n === 1 ? one : other)).split("{n}").join(String(n));
   }
 
   function showQueue() {
@@ -126,18 +148,21 @@
       });
       var parts = [];
       if (waiting) {
-        parts.push(waiting + " " + plural(waiting, "report", "reports") + " waiting — " +
-          plural(waiting, "it", "they") + " will be sent when the network is back.");
+        parts.push(counted("waiting", waiting,
+          "{n} report waiting — it will be sent when the network is back.",
+          "{n} reports waiting — they will be sent when the network is back."));
       }
       refused.forEach(function (r) {
-        parts.push("A report kept here was not accepted (" + r.reason + "): “" + r.description +
-          "”. Please report it again.");
+        parts.push(said("refused",
+          "A report kept here was not accepted ({reason}): “{description}”. Please report it again.",
+          { reason: r.reason, description: r.description }));
       });
       if (parts.length) {
         say(parts.join(" "), refused.length ? "refused" : "waiting");
       } else if (lastSent) {
-        say(lastSent === 1 ? "Your waiting report was sent. Thank you — every report helps us improve." :
-          lastSent + " waiting reports were sent. Thank you — every report helps us improve.", "sent");
+        say(counted("sent", lastSent,
+          "Your waiting report was sent. Thank you — every report helps us improve.",
+          "{n} waiting reports were sent. Thank you — every report helps us improve."), "sent");
       } else {
         say("", "sent");
       }
@@ -149,13 +174,13 @@
     var data = new FormData(form);
     var gaps = [];
     if (!data.get("waste")) {
-      gaps.push("the kind of waste");
+      gaps.push(said("missing-waste", "the kind of waste"));
     }
     if (!data.get("area")) {
-      gaps.push("where");
+      gaps.push(said("missing-area", "where"));
     }
     if (!String(data.get("description") || "").trim()) {
-      gaps.push("what you saw");
+      gaps.push(said("missing-description", "what you saw"));
     }
     return gaps;
   }
@@ -167,8 +192,9 @@
     var gaps = missing(form);
     if (gaps.length) {
       if (incomplete) {
-        incomplete.textContent = "The network is down, so this report can wait here — but first please give " +
-          gaps.join(", ") + ".";
+        incomplete.textContent = said("incomplete",
+          "The network is down, so this report can wait here — but first please give {missing}.",
+          { missing: gaps.join(", ") });
         incomplete.hidden = false;
         incomplete.scrollIntoView({ block: "start" });
       }
@@ -268,7 +294,7 @@
           var page = new DOMParser().parseFromString(html, "text/html");
           var error = page.querySelector(".error:not([hidden]), .observe-banner[role='alert']");
           report.refused = true;
-          report.reason = error ? error.textContent.trim() : "the server refused it";
+          report.reason = error ? error.textContent.trim() : said("refused-reason", "the server refused it");
           return keep(report).then(function () {
             return "refused";
           });

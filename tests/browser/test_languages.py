@@ -7,14 +7,16 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kaizen.demo import load_demo_plant
 from kaizen.devices.mode import KIOSK_COOKIE
-from kaizen.models import Observation, Role
+from kaizen.models import Observation, Role, utcnow
 from kaizen.services.devices import bind_kiosk
 from kaizen.services.languages import CODES
+from tests.browser.conftest import SCREENSHOT_DIR
 from tests.factories import make_area, make_team, make_user
 
 
@@ -79,3 +81,33 @@ def test_the_entry_form_fits_a_tablet_in_every_language(
     )
     assert cut == []
     screenshot(f"observe-kiosk-{code}-tablet")
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_the_board_fits_a_tablet_in_every_language(
+    browser: Browser, live_server: str, session: Session, code: str
+) -> None:
+    load_demo_plant(session, now=utcnow())
+    session.commit()
+    # The browser's language is the reader's here: no account, no device choice.
+    context = browser.new_context(viewport={"width": 1024, "height": 768}, locale=code)
+    context.set_default_timeout(60_000)
+    page = context.new_page()
+    page.goto(live_server + "/board/assembly")
+    expect(page.locator(f'html[lang="{code}"]')).to_be_attached()
+    expect(page.locator(".column-header").first).to_be_visible()
+
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1024
+    # Column names, counts, card buttons and flags show their whole text (a flag cut short
+    # on purpose, with "…", keeps its whole text in its title).
+    cut = page.evaluate(
+        """[...document.querySelectorAll(
+              '.column-header span, .card-moves button, .card .flag, .waste-tag, .lane-actions a')]
+            .filter(e => e.scrollWidth > e.clientWidth + 1)
+            .filter(e => getComputedStyle(e).textOverflow !== 'ellipsis')
+            .map(e => e.textContent.trim())"""
+    )
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT_DIR / f"board-{code}-tablet.png"), full_page=True)
+    assert cut == []
+    context.close()
