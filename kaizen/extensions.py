@@ -2,7 +2,7 @@
 
 from typing import TYPE_CHECKING
 
-from flask_babel import Babel
+from flask_babel import Babel, gettext
 from flask_htmx import HTMX
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -10,6 +10,12 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+
+def N_(message: str) -> str:
+    """Mark a message for the catalogue without translating it here."""
+    return message
+
 
 # A naming convention gives every constraint a stable name, so Alembic can alter and
 # drop them on both SQLite (batch mode) and PostgreSQL.
@@ -43,5 +49,7 @@ htmx = HTMX()
 babel = Babel()
 login = LoginManager()
 login.login_view = "accounts.login_page"
-login.login_message = "Please sign in to continue."
+# Flashed in the reader's language: marked here for the catalogue (N_), translated when shown.
+login.login_message = N_("Please sign in to continue.")
+login.localize_callback = gettext
 login.login_message_category = "info"

@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, Response, g, make_response, render_template, request, session, url_for
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import inspect
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -97,15 +99,18 @@ class AccountInHand:
 
     signed_in: bool
     name: str | None
+    language: str | None = None
 
 
 def account_in_hand() -> AccountInHand:
-    """The signed-in person's name if this request already loaded it, else only whether
-    someone is signed in (the session cookie says so): an error page asks no query."""
+    """The signed-in person's name (and own language) if this request already loaded them,
+    else only whether someone is signed in (the session cookie says so): an error page asks
+    no query."""
     user = g.get("_login_user")
     state = inspect(user, raiseerr=False) if user is not None else None
     name = state.dict.get("display_name") if state is not None else None
-    return AccountInHand(signed_in="_user_id" in session, name=name)
+    language = state.dict.get("language") if state is not None else None
+    return AccountInHand(signed_in="_user_id" in session, name=name, language=language)
 
 
 # Fields that carry no typing of the person's own (tokens, keys, where a form came from).
@@ -181,21 +186,36 @@ def _outage_page() -> BaseResponse | None:
     return response
 
 
-def _error_page(status: int, title: str, message: str, *, keep_typed: bool = False) -> Response:
+def _choose_language_now() -> None:
+    """Decide the page's language while the account may still be asked (after a 4xx the
+    database answers); Flask-Babel keeps the choice for the rest of the request."""
+    try:
+        get_locale()
+    except SQLAlchemyError:
+        faults.roll_back_quietly()
+
+
+def _error_page(status: int, title: Any, message: Any, *, keep_typed: bool = False) -> Response:
     """A calm error page (or fragment for htmx) that never shows a traceback.
 
     It rolls the session back first and asks the database nothing, so it renders even when
     the database connection is gone. A plain form's fields come back, ready to send again.
+    The title and message (text, or marked with lazy_gettext) are worded in the reader's
+    language: the person's own choice if the request already loaded it (not on a kiosk),
+    else the device's, the plant's or the browser's.
     """
     account = account_in_hand()
+    if status < 500 and account.language is None:
+        _choose_language_now()
     faults.roll_back_quietly()
-    with _no_account_loading():
+    own = account.language if account.language and current_kiosk() is None else None
+    with _no_account_loading(), force_locale(own) if own else nullcontext():
         response = render_page_or_fragment(
             "errors/page.html",
             "errors/_message.html",
             status=status,
-            title=title,
-            message=message,
+            title=str(title),
+            message=str(message),
             status_code=status,
             account=account,
             typed=typed_form() if status >= 500 or keep_typed else None,
@@ -205,24 +225,35 @@ def _error_page(status: int, title: str, message: str, *, keep_typed: bool = Fal
     return response
 
 
+# Marked with lazy_gettext: worded in the reader's language when the page is drawn.
 ERROR_TEXT = {
-    400: ("Something in that request was not right", "Please go back and try again."),
-    403: ("Not for this account", "Your account cannot do this. Ask a lead or an admin."),
-    404: ("Page not found", "This address does not lead anywhere. Check the link or QR code."),
-    405: ("Not allowed", "That action is not available here."),
+    400: (_l("Something in that request was not right"), _l("Please go back and try again.")),
+    403: (
+        _l("Not for this account"),
+        _l("Your account cannot do this. Ask a lead or an admin."),
+    ),
+    404: (
+        _l("Page not found"),
+        _l("This address does not lead anywhere. Check the link or QR code."),
+    ),
+    405: (_l("Not allowed"), _l("That action is not available here.")),
     413: (
-        "Too large",
-        "That upload is too large: photos can be at most 10 MB. Nothing was saved. "
-        "Choose a smaller photo, or none, and send it again.",
+        _l("Too large"),
+        _l(
+            "That upload is too large: photos can be at most 10 MB. Nothing was saved. "
+            "Choose a smaller photo, or none, and send it again."
+        ),
     ),
     500: (
-        "Something went wrong on our side",
-        "Nothing you typed is your fault. Please try again in a moment.",
+        _l("Something went wrong on our side"),
+        _l("Nothing you typed is your fault. Please try again in a moment."),
     ),
     503: (
-        "The database is not answering",
-        "Kaizen cannot reach its database for a moment, most likely a restart. "
-        "Please try again in a few seconds.",
+        _l("The database is not answering"),
+        _l(
+            "Kaizen cannot reach its database for a moment, most likely a restart. "
+            "Please try again in a few seconds."
+        ),
     ),
 }
 
@@ -324,8 +355,8 @@ def register_web_helpers(app: Flask) -> None:
     def csrf_error(_error: CSRFError) -> Response:
         return _error_page(
             400,
-            "This form had expired",
-            "The page was open for a long time or opened elsewhere. Reload it and try again.",
+            _l("This form had expired"),
+            _l("The page was open for a long time or opened elsewhere. Reload it and try again."),
         )
 
     @app.errorhandler(HTTPException)
@@ -349,7 +380,7 @@ def register_web_helpers(app: Flask) -> None:
         if is_api_request():
             faults.roll_back_quietly()
             retry = {"Retry-After": "5"} if status == 503 else {}
-            return error_response(ApiError(status, ERROR_TEXT[status][1], headers=retry))
+            return error_response(ApiError(status, str(ERROR_TEXT[status][1]), headers=retry))
         outage_page = _outage_page() if status == 503 else None
         return outage_page or _error_page(status, *ERROR_TEXT[status])
 

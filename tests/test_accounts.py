@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
@@ -55,6 +56,23 @@ def test_sign_in_only_follows_next_to_this_site(
     session.commit()
     response = sign_in.attempt("mia", "press-line-2", next="https://evil.example/")
     assert response.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize("target", ["//evil.example/", "/\\evil.example/", "/\\/evil.example"])
+def test_sign_in_does_not_follow_next_to_an_address_a_browser_reads_as_another_host(
+    sign_in: SignIn, session: Session, target: str
+) -> None:
+    make_user(session, username="mia", password="press-line-2")
+    session.commit()
+    response = sign_in.attempt("mia", "press-line-2", next=target)
+    assert response.headers["Location"] == "/"
+
+
+def test_sign_in_follows_next_to_a_page_of_this_site(sign_in: SignIn, session: Session) -> None:
+    make_user(session, username="mia", password="press-line-2")
+    session.commit()
+    response = sign_in.attempt("mia", "press-line-2", next="/board/assembly?display=tv")
+    assert response.headers["Location"] == "/board/assembly?display=tv"
 
 
 def test_signing_out_forgets_the_person(

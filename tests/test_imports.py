@@ -136,11 +136,11 @@ def test_finished_cards_from_a_workbook_keep_their_dates_as_move_history(
     assert march.finished == []
 
 
-def rows_of(data: bytes) -> list[dict[str, str]]:
+def rows_of(data: bytes, id_heading: str = "ID") -> list[dict[str, str]]:
     """A CSV export without its ID column (a new plant numbers its rows anew)."""
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
     for row in rows:
-        row.pop("ID")
+        row.pop(id_heading)
     return rows
 
 
@@ -279,3 +279,49 @@ def test_the_import_page_refuses_other_files_with_a_message(
     )
     assert response.status_code == 422
     assert "Only CSV or XLSX files can be imported." in response.get_data(as_text=True)
+
+
+def test_a_german_export_imports_back_on_the_german_import_page(
+    client: FlaskClient, session: Session, sign_in: SignIn, request: pytest.FixtureRequest
+) -> None:
+    german = {"Accept-Language": "de"}
+    press = make_team(session, name="Press", slug="press")
+    area = make_area(session, name="Press 1", slug="press-1", team=press)
+    make_observation(
+        session, area=area, description="Coils waited", observed_at=datetime(2026, 3, 1)
+    )
+    make_moved_improvement(
+        session,
+        [(BoardColumn.DO, datetime(2026, 3, 4, 9)), (BoardColumn.DONE, datetime(2026, 3, 9, 16))],
+        team=press,
+        area=area,
+        title="Kanban square",
+        outcome=Outcome.ADOPTED,
+    )
+    viewer = make_user(session, role=Role.VIEWER)
+    session.commit()
+    sign_in(viewer)
+    observations = client.get("/observations/export.csv", headers=german).data
+    cards = client.get("/board/export.csv?done=all", headers=german).data
+    assert "Verschwendung" in observations.decode("utf-8-sig").splitlines()[0]
+
+    sign_in.out()
+    empty_the_plant(request)
+    admin = make_user(session, role=Role.ADMIN)
+    session.commit()
+    sign_in(admin)
+    for name, data in (("beobachtungen.csv", observations), ("karten.csv", cards)):
+        response = client.post(
+            "/import",
+            data={"file": (io.BytesIO(data), name), "action": "import", "kind": ""},
+            headers={**german, "HX-Request": "true"},
+            content_type="multipart/form-data",
+        )
+        assert response.status_code == 200, response.get_data(as_text=True)
+
+    assert rows_of(client.get("/observations/export.csv", headers=german).data, "ID") == (
+        rows_of(observations, "ID")
+    )
+    assert count(session, Observation) == 1 and count(session, Improvement) == 1
+    card = session.scalars(select(Improvement)).one()
+    assert card.board_column is BoardColumn.DONE and card.outcome is Outcome.ADOPTED

@@ -5,6 +5,7 @@ The route-by-route answers are in test_access_matrix.py; these tests follow what
 
 from __future__ import annotations
 
+from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -141,6 +142,27 @@ def test_a_lead_unlocks_a_kiosk_and_the_kiosk_is_revoked(
     assert unlocked.status_code == 302
     assert client.get("/board").status_code == 200  # an ordinary screen again
     assert devices.kiosk_by_secret(session, kiosk.secret) is None
+
+
+def test_a_kiosk_unlock_after_too_many_failures_says_when_to_try_again(
+    app: Flask, client: FlaskClient, session: Session
+) -> None:
+    app.config.update(SIGNIN_ACCOUNT_FAILURES=3, SIGNIN_LOCK_SECONDS=60)
+    area = make_area(session)
+    lead = make_user(session, role=Role.LEAD, team=area.team)
+    session.commit()
+    kiosk = devices.bind_kiosk(session, area.id, "", lead)
+    client.set_cookie(KIOSK_COOKIE, kiosk.secret)
+
+    for _ in range(3):
+        wrong = {"username": lead.username, "password": "wrong guess"}
+        assert client.post("/kiosk/unlock", data=wrong).status_code == 422
+    right = {"username": lead.username, "password": "correct horse"}
+    paused = client.post("/kiosk/unlock", data=right)
+
+    assert paused.status_code == 429
+    assert "try again in 60 seconds" in paused.get_data(as_text=True)
+    assert devices.kiosk_by_secret(session, kiosk.secret) is not None  # still a kiosk
 
 
 def test_a_revoked_kiosk_cookie_opens_nothing(client: FlaskClient, session: Session) -> None:

@@ -12,32 +12,32 @@ from kaizen.services.languages import LANGUAGES
 class SignInForm(KaizenForm):
     """Username and password; 'keep me signed in' for a personal tablet."""
 
-    username = StringField("Username", validators=[DataRequired(), Length(max=80)])
-    password = PasswordField("Password", validators=[DataRequired()])
-    remember = BooleanField("Keep me signed in on this device")
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=80)])
+    password = PasswordField(_l("Password"), validators=[DataRequired()])
+    remember = BooleanField(_l("Keep me signed in on this device"))
 
 
 class PasswordChangeForm(KaizenForm):
     """A person's own password: the current one, then the new one twice."""
 
-    current_password = PasswordField("Current password", validators=[DataRequired()])
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
     new_password = PasswordField(
-        "New password",
+        _l("New password"),
         validators=[
             DataRequired(),
             Length(
                 min=MIN_PASSWORD_LENGTH,
                 max=MAX_PASSWORD_LENGTH,
-                message=f"Use at least {MIN_PASSWORD_LENGTH} characters "
-                f"(at most {MAX_PASSWORD_LENGTH}).",
+                # WTForms fills in the two numbers.
+                message=_l("Use at least %(min)d characters (at most %(max)d)."),
             ),
         ],
     )
     confirm = PasswordField(
-        "New password again",
+        _l("New password again"),
         validators=[
             DataRequired(),
-            EqualTo("new_password", message="The two new passwords are not the same."),
+            EqualTo("new_password", message=_l("The two new passwords are not the same.")),
         ],
     )
 

@@ -72,9 +72,23 @@ def load_user_from_remember_cookie(req: FlaskRequest) -> User | None:
 
 def _safe_next(target: str | None) -> str:
     """Only follow `next` to a path on this site, never to another host."""
-    if target and target.startswith("/") and not urlsplit(target).netloc:
+    # "//host" and "/\host" are other hosts to a browser, though not to urlsplit.
+    foreign = target is None or target.startswith(("//", "/\\")) or urlsplit(target).netloc
+    if target and target.startswith("/") and not foreign:
         return target
     return url_for("main.home")
+
+
+def attempt_sign_in(form: SignInForm) -> User | None:
+    """The account the sign-in form names, if its password is right, with this app's
+    throttling (SignInLocked while paused): the sign-in page's and the kiosk unlock's."""
+    return authenticate(
+        db.session,
+        form.username.data or "",
+        form.password.data or "",
+        address=request.remote_addr,
+        policy=throttle_policy(),
+    )
 
 
 def throttle_policy() -> ThrottlePolicy:
@@ -96,19 +110,13 @@ def login_page() -> Response | tuple[str, int] | str:
     form = SignInForm()
     if form.validate_on_submit():
         try:
-            user = authenticate(
-                db.session,
-                form.username.data or "",
-                form.password.data or "",
-                address=request.remote_addr,
-                policy=throttle_policy(),
-            )
+            user = attempt_sign_in(form)
         except SignInLocked as locked:
             form.password.errors.append(str(locked))
             return render_template("accounts/login.html", form=form), 429
         if user is not None:
             return _signed_in(user, remember=bool(form.remember.data))
-        form.password.errors.append("That username and password do not match an account.")
+        form.password.errors.append(_("That username and password do not match an account."))
     status = 422 if form.errors else 200
     return render_template("accounts/login.html", form=form), status
 
@@ -117,10 +125,10 @@ def _signed_in(user: User, *, remember: bool) -> Response:
     """Start the session (and a remember-me token if asked) and go where the person was."""
     login_user(user)
     if user.password_change_due:
-        flash("Welcome. Please choose a password of your own to finish signing in.", "info")
+        flash(_("Welcome. Please choose a password of your own to finish signing in."), "info")
         response = redirect(url_for(".password", next=request.args.get("next")))
     else:
-        flash(f"Welcome, {user.display_name}.", "success")
+        flash(_("Welcome, %(name)s.", name=user.display_name), "success")
         response = redirect(_safe_next(request.args.get("next")))
     if remember:
         days = current_app.config["REMEMBER_DAYS"]
@@ -139,10 +147,12 @@ def _signed_in(user: User, *, remember: bool) -> Response:
 @bp.post("/logout")
 def logout() -> Response:
     """Sign out of every device and return home."""
+    # Worded before signing out, so it is still in the person's own language.
+    done = _("You are signed out.")
     if current_user.is_authenticated:
         sign_out(db.session, current_user._get_current_object())
     logout_user()
-    flash("You are signed out.", "info")
+    flash(done, "info")
     response = redirect(url_for("main.home"))
     response.delete_cookie(REMEMBER_COOKIE, httponly=True, samesite="Lax")
     return response
@@ -167,7 +177,7 @@ def password() -> Response | tuple[str, int]:
         else:
             # Other devices are signed out; this one carries on under the new generation.
             login_user(user)
-            flash("Your password is changed. Other devices are signed out.", "success")
+            flash(_("Your password is changed. Other devices are signed out."), "success")
             return redirect(_safe_next(request.args.get("next")))
     status = 422 if form.errors else 200
     return _account_page(form, OwnLanguageForm(language=current_user.language or "")), status

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -21,6 +22,8 @@ from kaizen.admin.forms import (
 from kaizen.extensions import db
 from kaizen.models import Role, TokenScope, User
 from kaizen.services import accounts, api_tokens
+from kaizen.services.accounts import ROLE_LABELS
+from kaizen.services.api_tokens import SCOPE_LABELS
 from kaizen.services.audit import SUBJECT_TYPES, AuditFilter, audit_csv, audit_events, audit_table
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -56,7 +59,9 @@ def index() -> str:
 @bp.get("/accounts")
 def accounts_list() -> str:
     """Every account with its role, team and state."""
-    return render_template("admin/accounts.html", accounts=accounts.list_accounts(db.session))
+    return render_template(
+        "admin/accounts.html", accounts=accounts.list_accounts(db.session), roles=ROLE_LABELS
+    )
 
 
 @bp.route("/accounts/new", methods=["GET", "POST"])
@@ -79,7 +84,13 @@ def account_new() -> Response | tuple[str, int]:
         except accounts.AccountError as error:
             form[error.field or "username"].errors.append(str(error))
         else:
-            flash(f"Account {user.username} created. Give them the first password.", "success")
+            flash(
+                _(
+                    "Account %(username)s created. Give them the first password.",
+                    username=user.username,
+                ),
+                "success",
+            )
             return redirect(url_for(".account", account_id=user.id))
     return render_template("admin/account_new.html", form=form), 422 if form.errors else 200
 
@@ -101,6 +112,7 @@ def _account_page(user: User, status: int = 200, **forms: Any) -> tuple[str, int
         reset_form=reset_form,
         is_me=user.id == _me().id,
         generated=forms.get("generated"),
+        roles=ROLE_LABELS,
     ), status
 
 
@@ -130,7 +142,7 @@ def account_role(account_id: int) -> Response | tuple[str, int]:
         except accounts.AccountError as error:
             form.role.errors.append(str(error))
         else:
-            flash(f"Role and team of {user.username} saved.", "success")
+            flash(_("Role and team of %(username)s saved.", username=user.username), "success")
             return redirect(url_for(".account", account_id=user.id))
     return _account_page(user, 422, role_form=form)
 
@@ -145,8 +157,11 @@ def account_active(account_id: int) -> Response | tuple[str, int]:
     except accounts.AccountError as error:
         flash(str(error), "error")
         return _account_page(user, 422)
-    state = "reactivated: they can sign in again" if active else "deactivated and signed out"
-    flash(f"{user.username} is {state}.", "success")
+    if active:
+        done = _("%(username)s is reactivated: they can sign in again.", username=user.username)
+    else:
+        done = _("%(username)s is deactivated and signed out.", username=user.username)
+    flash(done, "success")
     return redirect(url_for(".account", account_id=user.id))
 
 
@@ -161,7 +176,11 @@ def account_password(account_id: int) -> tuple[str, int] | Response:
         )
         if reset.generated is None:
             flash(
-                f"Password of {user.username} reset. They choose their own at sign-in.", "success"
+                _(
+                    "Password of %(username)s reset. They choose their own at sign-in.",
+                    username=user.username,
+                ),
+                "success",
             )
             return redirect(url_for(".account", account_id=user.id))
         # Shown on this answer only, never stored in the clear or put in a flash cookie.
@@ -174,7 +193,7 @@ def account_sign_out(account_id: int) -> Response:
     """End every session of an account on every device."""
     user = _account(account_id)
     accounts.sign_out_everywhere(db.session, _me(), user)
-    flash(f"{user.username} is signed out everywhere.", "success")
+    flash(_("%(username)s is signed out everywhere.", username=user.username), "success")
     return redirect(url_for(".account", account_id=user.id))
 
 
@@ -209,7 +228,11 @@ def tokens() -> tuple[str, int]:
         else:
             form = _token_form(fresh=True)
     page = render_template(
-        "admin/tokens.html", form=form, tokens=api_tokens.list_tokens(db.session), secret=secret
+        "admin/tokens.html",
+        form=form,
+        tokens=api_tokens.list_tokens(db.session),
+        secret=secret,
+        scopes=SCOPE_LABELS,
     )
     return page, 422 if form.errors else 200
 
@@ -221,16 +244,16 @@ def token_revoke(token_id: int) -> Response:
     if token is None:
         abort(404)
     api_tokens.revoke_token(db.session, _me(), token)
-    flash(f"Token “{token.name}” revoked.", "success")
+    flash(_("Token “%(name)s” revoked.", name=token.name), "success")
     return redirect(url_for(".tokens"))
 
 
 def _audit_filter() -> tuple[AuditFilterForm, AuditFilter]:
     form = AuditFilterForm(request.args)
-    form.who.choices = [("", "Anyone")] + [
+    form.who.choices = [("", _("Anyone"))] + [
         (str(i), label) for i, label in accounts.account_choices(db.session)
     ]
-    form.subject.choices = [("", "Everything"), *SUBJECT_TYPES.items()]
+    form.subject.choices = [("", _("Everything")), *SUBJECT_TYPES.items()]
     if not form.validate():
         return form, AuditFilter()
     wanted = AuditFilter(

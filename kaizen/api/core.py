@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, current_app, g, jsonify, request, url_for
+from flask_babel import gettext as _
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
@@ -103,11 +104,11 @@ def http_error_response(error: HTTPException) -> Response:
             fields.update(_flatten(located))
     message = error.description or error.name
     if status == 422 and fields:
-        message = "Some fields need another look: see `fields`."
+        message = _("Some fields need another look: see `fields`.")
     elif status == 400 and fields:
         message = " ".join(fields.values())
     elif status == 404 and message == type(error).description:
-        message = "Nothing is at this address."
+        message = _("Nothing is at this address.")
     return error_response(ApiError(status, message, fields=fields))
 
 
@@ -130,12 +131,14 @@ class KaizenApi(Api):
 
 
 def _bearer_secret() -> str:
-    scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
+    scheme, _space, secret = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         raise ApiError(
             401,
-            "Send an API token: Authorization: Bearer <token> (admins make them on the "
-            "API tokens page).",
+            _(
+                "Send an API token: Authorization: Bearer <token> (admins make them on the "
+                "API tokens page)."
+            ),
             headers={"WWW-Authenticate": "Bearer"},
         )
     return secret.strip()
@@ -149,16 +152,16 @@ def authenticate() -> None:
     if token is None:
         raise ApiError(
             401,
-            "This token is unknown, revoked, or its account is deactivated.",
+            _("This token is unknown, revoked, or its account is deactivated."),
             headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
         )
     if request.method not in READS and token.scope is TokenScope.READ:
-        raise ApiError(403, "This token may only read.", "read_only_token")
+        raise ApiError(403, _("This token may only read."), "read_only_token")
     counted = api_tokens.count_request(db.session, token, current_app.config["API_RATE_PER_MINUTE"])
     if not counted.allowed:
         raise ApiError(
             429,
-            "Too many requests with this token: wait a little and send again.",
+            _("Too many requests with this token: wait a little and send again."),
             headers={"Retry-After": str(counted.retry_after)},
         )
     g.api_token_id = token.id
@@ -181,7 +184,9 @@ def require(role: Role) -> User:
     """The token's account, when it has at least `role`; 403 otherwise."""
     user = api_user()
     if not user.can(role):
-        raise ApiError(403, f"This needs an account with the {role.value} role or higher.")
+        raise ApiError(
+            403, _("This needs an account with the %(role)s role or higher.", role=role.value)
+        )
     return user
 
 

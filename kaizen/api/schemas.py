@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from kaizen.input import AMOUNT_MAX, INT_MAX, has_control_characters
@@ -32,7 +33,7 @@ SLUG_MAX = 60
 
 def _no_control_characters(value: str) -> None:
     if has_control_characters(value):
-        raise ValidationError("Text may not hold control characters (such as NUL).")
+        raise ValidationError(_("Text may not hold control characters (such as NUL)."))
 
 
 def text(max_length: int, *, required: bool = False, blank: bool = True, **kw: Any) -> fields.Str:
@@ -56,7 +57,7 @@ def code(enum: type, **kw: Any) -> fields.Enum:
 
 def _amount_in_range(value: Any) -> None:
     if not 0 <= value <= AMOUNT_MAX:
-        raise ValidationError(f"Use an amount from 0 to {AMOUNT_MAX}.")
+        raise ValidationError(_("Use an amount from 0 to %(most)s.", most=str(AMOUNT_MAX)))
 
 
 def amount(**kw: Any) -> fields.Decimal:
@@ -337,7 +338,8 @@ class RootCauseIn(Schema):
             and not (data.get("countermeasure") or "").strip()
         ):
             raise ValidationError(
-                "Choose a countermeasure before marking it chosen or verified.", "countermeasure"
+                _("Choose a countermeasure before marking it chosen or verified."),
+                "countermeasure",
             )
 
 

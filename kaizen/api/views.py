@@ -10,6 +10,8 @@ from typing import Any
 
 from flask import Blueprint as PageBlueprint
 from flask import current_app, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
 from marshmallow import ValidationError
 
@@ -66,7 +68,15 @@ metrics_bp = Blueprint(
 BLUEPRINTS = (observations_bp, improvements_bp, root_causes_bp, reflections_bp, metrics_bp)
 guide = PageBlueprint("api-guide", __name__)
 
-NOT_FOUND = "There is no {} with id {}."
+# What a missing record of each kind is called in a 404's message.
+NOT_FOUND = {
+    "observation": _l("There is no observation with id %(id)s."),
+    "card": _l("There is no card with id %(id)s."),
+    "reflection": _l("There is no reflection with id %(id)s."),
+    "reflection on the card": _l("There is no reflection on the card with id %(id)s."),
+    "record": _l("There is no record with id %(id)s."),
+    "five-whys record": _l("There is no five-whys record with id %(id)s."),
+}
 KEY_HEADER = {
     "in": "header",
     "name": "Idempotency-Key",
@@ -90,7 +100,7 @@ def _idempotency_key() -> str | None:
 
 def _found(value: Any, kind: str, ident: int) -> Any:
     if value is None:
-        raise ApiError(404, NOT_FOUND.format(kind, ident))
+        raise ApiError(404, str(NOT_FOUND[kind]) % {"id": ident})
     return value
 
 
@@ -101,7 +111,12 @@ def _slug(model: type[Team] | type[Area], slug: str | None, field: str) -> Any:
     finder = api_data.team_by_slug if model is Team else observations.area_by_slug
     found = finder(db.session, slug)
     if found is None:
-        raise ApiError(422, f"There is no {field} “{slug}”.", fields={field: "Unknown slug."})
+        unknown = (
+            _("There is no team “%(slug)s”.", slug=slug)
+            if model is Team
+            else _("There is no area “%(slug)s”.", slug=slug)
+        )
+        raise ApiError(422, unknown, fields={field: _("Unknown slug.")})
     return found
 
 
@@ -148,10 +163,10 @@ def _observation_input() -> observations.ObservationInput:
         elif request.is_json:
             data = s.ObservationCreate().load(request.get_json())
         else:
-            raise ApiError(415, "Send JSON (application/json) or multipart/form-data.")
+            raise ApiError(415, _("Send JSON (application/json) or multipart/form-data."))
     except ValidationError as error:
         raise ApiError(
-            422, "Some fields need another look.", fields=validation_fields(error)
+            422, _("Some fields need another look."), fields=validation_fields(error)
         ) from error
     return observations.ObservationInput(
         area=data["area"],
@@ -175,7 +190,7 @@ def create_observation() -> tuple[dict[str, Any], int, dict[str, str]]:
     done = observations.submit_observation(db.session, _observation_input(), api_user(), key=key)
     if done.errors or done.observation is None:
         fields = {("Idempotency-Key" if k == "form_key" else k): v for k, v in done.errors.items()}
-        raise ApiError(422, "Some fields need another look.", fields=fields)
+        raise ApiError(422, _("Some fields need another look."), fields=fields)
     found = api_data.observation(db.session, done.observation.id)
     location = url_for(".get_observation", observation_id=done.observation.id)
     return _found(found, "observation", done.observation.id), 201, {"Location": location}
@@ -206,7 +221,9 @@ def _card_changes(data: dict[str, Any]) -> dict[str, Any]:
     if "owner" in data:
         owner = api_data.user_by_username(db.session, data["owner"])
         if data["owner"] and owner is None:
-            raise ApiError(422, "There is no such account.", fields={"owner": "Unknown username."})
+            raise ApiError(
+                422, _("There is no such account."), fields={"owner": _("Unknown username.")}
+            )
         changes["owner_id"] = owner.id if owner else None
     return changes
 
@@ -218,7 +235,7 @@ def _card_refused(error: Exception) -> ApiError:
     if isinstance(error, NotYourTeam):
         return ApiError(403, error.message, "other_team")
     if isinstance(error, CardInputError):
-        return ApiError(422, "Some fields need another look.", fields=error.errors)
+        return ApiError(422, _("Some fields need another look."), fields=error.errors)
     raise error
 
 
@@ -245,7 +262,7 @@ def create_improvement(data: dict[str, Any]) -> tuple[dict[str, Any], int, dict[
     user = require(Role.MEMBER)
     found, missing = api_data.by_ids(db.session, Observation, data.pop("observations"))
     if missing:
-        raise ApiError(422, "Unknown observation.", fields={"observations": str(missing)})
+        raise ApiError(422, _("Unknown observation."), fields={"observations": str(missing)})
     team = _slug(Team, data["team"], "team")
     title = data.pop("title")
     try:
@@ -455,7 +472,7 @@ def _metrics(query: dict[str, Any]) -> Any:
     now = utcnow()
     month = Month.parse(query["month"]) if query["month"] else Month.of(now)
     if month is None:
-        raise ApiError(422, "Give the month as YYYY-MM.", fields={"month": "Not a month."})
+        raise ApiError(422, _("Give the month as YYYY-MM."), fields={"month": _("Not a month.")})
     team = _slug(Team, query["team"], "team")
     area = _slug(Area, query["area"], "area")
     scope = Scope(team_id=team.id if team else None, area_id=area.id if area else None)

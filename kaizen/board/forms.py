@@ -2,6 +2,7 @@
 
 import re
 
+from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 from wtforms import HiddenField, IntegerField, RadioField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
@@ -10,6 +11,25 @@ from kaizen.input import KaizenForm
 from kaizen.models import BoardColumn, Outcome
 from kaizen.services.moves import REASON_MAX_LENGTH
 
+# How a finish reads on a button or in a message: one whole phrase per outcome, so no
+# language has to glue a lower-cased outcome onto a column name.
+DONE_LABELS = {
+    Outcome.ADOPTED: _l("Done — adopted"),
+    Outcome.NOT_ADOPTED: _l("Done — not adopted"),
+}
+
+
+def _column_choices() -> list[tuple[str, str]]:
+    """Every column, and Done with each outcome (`done:adopted`), in the reader's words."""
+    columns = [(c.value, c.label) for c in BoardColumn]
+    done = BoardColumn.DONE.value
+    return columns + [(f"{done}:{o.value}", str(DONE_LABELS[o])) for o in Outcome]
+
+
+def _outcome_choices() -> list[tuple[str, str]]:
+    """The two outcomes, in the reader's words (read when the form is made)."""
+    return [(o.value, o.label) for o in Outcome]
+
 
 class MoveForm(KaizenForm):
     """Move one card to a column (and position), with the version the person saw.
@@ -17,22 +37,14 @@ class MoveForm(KaizenForm):
     A button that finishes a card may name its outcome in one value: `done:adopted`.
     """
 
-    to_column = SelectField(
-        "Move to",
-        choices=[(c.value, c.label) for c in BoardColumn]
-        + [(f"{BoardColumn.DONE.value}:{o.value}", f"Done — {o.label.lower()}") for o in Outcome],
-        validators=[InputRequired()],
-    )
-    position = IntegerField("Position", validators=[Optional(), NumberRange(min=0)])
-    version = IntegerField("Version", validators=[InputRequired(), NumberRange(min=1)])
+    to_column = SelectField(_l("Move to"), choices=_column_choices, validators=[InputRequired()])
+    position = IntegerField(_l("Position"), validators=[Optional(), NumberRange(min=0)])
+    version = IntegerField(_l("Version"), validators=[InputRequired(), NumberRange(min=1)])
     reason = TextAreaField(
-        "Why does it need to go in now?", validators=[Optional(), Length(max=REASON_MAX_LENGTH)]
+        _l("Why does it need to go in now?"),
+        validators=[Optional(), Length(max=REASON_MAX_LENGTH)],
     )
-    outcome = RadioField(
-        "How did it end?",
-        choices=[(o.value, o.label) for o in Outcome],
-        validators=[Optional()],
-    )
+    outcome = RadioField(_l("How did it end?"), choices=_outcome_choices, validators=[Optional()])
     # Which board the person is looking at, so the answer redraws that same board.
     board = HiddenField()
     done = HiddenField()

@@ -16,6 +16,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_htmx import make_response as htmx_response
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -148,6 +149,8 @@ def _shared(scope: Scope) -> dict[str, Any]:
         "card_url": IdUrl.of("improvements.detail", "improvement_id"),
         "card_move_url": IdUrl.of("board.move", "card_id"),
         "column_labels": {column: column.label for column in BoardColumn},
+        # The accessible name of each "Move to" button: one message per column, per page.
+        "move_labels": {c: _("Move to %(column)s", column=c.label) for c in BoardColumn},
         "waste_labels": {waste: waste.label for waste in Waste},
         "outcome_labels": {outcome: outcome.label for outcome in Outcome},
         # A fresh idempotency key for each move form drawn (services/idempotency.py).
@@ -212,8 +215,8 @@ def _poll(scope: Scope, since: str) -> Response:
 def _heading(board: Board) -> str:
     """The board's title: the team's board, or the board of every team."""
     if board.team_slug and board.lanes:
-        return f"{board.lanes[0].name} board"
-    return "Improvement board"
+        return _("%(team)s board", team=board.lanes[0].name)
+    return _("Improvement board")
 
 
 @bp.get("/board")
@@ -330,7 +333,7 @@ def _move(card_id: int, form: MoveForm) -> Response:
     """Move the card as the form says, or say why not."""
     scope = _scope_from(form)
     if not form.validate():
-        notice = Notice("That move could not be read. Please reload the board and try.", "error")
+        notice = Notice(_("That move could not be read. Please reload the board and try."), "error")
         return _refused(scope, card_id, 422, "invalid", notice=notice)
     column, outcome = form.target()
     try:
@@ -362,7 +365,7 @@ def _answer_refusal(
     if isinstance(refused, SoftLimitNeedsReason | OutcomeRequired):
         kind = "reason" if isinstance(refused, SoftLimitNeedsReason) else "outcome"
         if kind == "reason" and form.reason.data is not None:
-            form.reason.errors = [*form.reason.errors, "Please say briefly why."]
+            form.reason.errors = [*form.reason.errors, _("Please say briefly why.")]
         dialog = MoveDialog(kind, card_id, column, refused.message, form)
         return _refused(scope, card_id, 422, kind, dialog=dialog)
     return _refused(scope, card_id, 422, "limit", notice=Notice(refused.message, "error"))
@@ -392,15 +395,25 @@ def _moved(scope: Scope, result: MoveResult) -> Response:
 
 def _success_notice(result: MoveResult) -> Notice:
     """What the person reads after a move; Done invites the reflection."""
+    title, column = result.title, result.to_column.label
     if result.finished and result.outcome is not None:
         return Notice(
-            f"“{result.title}” is finished: {result.outcome.label.lower()}. "
-            "Both outcomes teach — write the reflection while it is fresh.",
+            _(
+                "“%(title)s” is finished: adopted. "
+                "Both outcomes teach — write the reflection while it is fresh.",
+                title=title,
+            )
+            if result.outcome is Outcome.ADOPTED
+            else _(
+                "“%(title)s” is finished: not adopted. "
+                "Both outcomes teach — write the reflection while it is fresh.",
+                title=title,
+            ),
             link_url=url_for(
                 "improvements.detail", improvement_id=result.card_id, _anchor="reflection"
             ),
-            link_text="Write the reflection",
+            link_text=_("Write the reflection"),
         )
     if not result.column_changed:
-        return Notice(f"“{result.title}” reordered in {result.to_column.label}.")
-    return Notice(f"“{result.title}” moved to {result.to_column.label}.")
+        return Notice(_("“%(title)s” reordered in %(column)s.", title=title, column=column))
+    return Notice(_("“%(title)s” moved to %(column)s.", title=title, column=column))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField
 from wtforms.validators import InputRequired, Length
 
@@ -13,12 +14,12 @@ class KioskForm(KaizenForm):
     """Which area this tablet stands in, and a name to tell tablets apart."""
 
     area_id = SelectField(
-        "Area this tablet stands in",
+        _l("Area this tablet stands in"),
         coerce=int,
-        validators=[InputRequired(message="Choose the area this tablet stands in.")],
+        validators=[InputRequired(message=_l("Choose the area this tablet stands in."))],
     )
     name = StringField(
-        "Name of this tablet (optional)",
+        _l("Name of this tablet (optional)"),
         validators=[Length(max=NAME_MAX_LENGTH)],
     )
 
@@ -27,11 +28,11 @@ class DisplayLinkForm(KaizenForm):
     """Which team's board the screen shows, and a name for the screen."""
 
     team_id = SelectField(
-        "Team board to show",
+        _l("Team board to show"),
         coerce=int,
-        validators=[InputRequired(message="Choose the team whose board the screen shows.")],
+        validators=[InputRequired(message=_l("Choose the team whose board the screen shows."))],
     )
     name = StringField(
-        "Name of the screen (optional)",
+        _l("Name of the screen (optional)"),
         validators=[Length(max=NAME_MAX_LENGTH)],
     )

@@ -14,18 +14,20 @@ from flask import (
     render_template,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from kaizen.accounts.access import require_role
 from kaizen.accounts.forms import SignInForm
+from kaizen.accounts.views import attempt_sign_in
 from kaizen.devices.forms import DisplayLinkForm, KioskForm
 from kaizen.devices.mode import KIOSK_COOKIE, current_kiosk, set_kiosk_cookie
 from kaizen.extensions import db
 from kaizen.models import Role, User
 from kaizen.services import devices
-from kaizen.services.accounts import authenticate
 from kaizen.services.scope import NotYourTeam
+from kaizen.services.sign_in import SignInLocked
 
 bp = Blueprint("kiosks", __name__)
 
@@ -52,7 +54,7 @@ def bind() -> Response | tuple[str, int]:
         else:
             # The lead's own sign-in must not stay on a tablet anyone can walk up to.
             logout_user()
-            flash("This tablet is now a kiosk. Reports made here carry no name.", "success")
+            flash(_("This tablet is now a kiosk. Reports made here carry no name."), "success")
             response = redirect(url_for("observations.observe"))
             set_kiosk_cookie(current_app, response, made.secret)
             return response
@@ -73,7 +75,7 @@ def revoke(device_id: int) -> Response:
     """Revoke a kiosk: its tablet becomes an ordinary signed-out screen again."""
     if not devices.revoke_kiosk(db.session, device_id):
         abort(404)
-    flash("Kiosk revoked. That tablet is no longer bound to its area.", "success")
+    flash(_("Kiosk revoked. That tablet is no longer bound to its area."), "success")
     return redirect(url_for(".index"), 303)
 
 
@@ -85,17 +87,21 @@ def unlock() -> Response | tuple[str, int]:
         return redirect(url_for("main.home"))
     form = SignInForm()
     if form.validate_on_submit():
-        person = authenticate(db.session, form.username.data or "", form.password.data or "")
+        try:
+            person = attempt_sign_in(form)
+        except SignInLocked as locked:
+            form.password.errors.append(str(locked))
+            return render_template("devices/unlock.html", form=form, kiosk=kiosk), 429
         if person is not None and person.can(Role.LEAD):
             if kiosk.device_id is not None:
                 devices.revoke_kiosk(db.session, kiosk.device_id)
             logout_user()
             login_user(person)
-            flash(f"Kiosk unlocked. Welcome, {person.display_name}.", "success")
+            flash(_("Kiosk unlocked. Welcome, %(name)s.", name=person.display_name), "success")
             response = redirect(url_for("main.home"))
             response.delete_cookie(KIOSK_COOKIE)
             return response
-        form.password.errors.append("Only a lead or an admin can unlock this kiosk.")
+        form.password.errors.append(_("Only a lead or an admin can unlock this kiosk."))
     status = 422 if form.errors else 200
     return render_template("devices/unlock.html", form=form, kiosk=kiosk), status
 
@@ -142,5 +148,5 @@ def revoke_display_link(link_id: int) -> Response:
         devices.revoke_display_link(db.session, link, _me())
     except NotYourTeam:
         abort(403)
-    flash("TV link revoked. The screen using it no longer shows the board.", "success")
+    flash(_("TV link revoked. The screen using it no longer shows the board."), "success")
     return redirect(url_for(".display_links"), 303)

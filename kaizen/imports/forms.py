@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import SelectField
 
 from kaizen.input import KaizenForm
 
 KINDS = [
-    ("", "Read it from the headings"),
-    ("observations", "Observations"),
-    ("cards", "Improvement cards"),
+    ("", _l("Read it from the headings")),
+    ("observations", _l("Observations")),
+    ("cards", _l("Improvement cards")),
 ]
 
 
@@ -18,10 +19,10 @@ class ImportForm(KaizenForm):
     """One spreadsheet to check (dry run) or import."""
 
     file = FileField(
-        "Spreadsheet (CSV or XLSX)",
+        _l("Spreadsheet (CSV or XLSX)"),
         validators=[
-            FileRequired("Choose a CSV or XLSX file."),
-            FileAllowed(["csv", "xlsx"], "Only CSV or XLSX files can be imported."),
+            FileRequired(_l("Choose a CSV or XLSX file.")),
+            FileAllowed(["csv", "xlsx"], _l("Only CSV or XLSX files can be imported.")),
         ],
     )
-    kind = SelectField("The rows are", choices=KINDS, default="")
+    kind = SelectField(_l("The rows are"), choices=KINDS, default="")

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
+from babel.numbers import format_decimal
 from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_htmx import make_response as htmx_response
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from kaizen.accounts.access import require_role
-from kaizen.board.forms import MoveForm
+from kaizen.board.forms import DONE_LABELS, MoveForm
 from kaizen.extensions import db
+from kaizen.formatting import locale
 from kaizen.improvements.forms import (
     BenefitForm,
     BlockedForm,
@@ -35,6 +40,11 @@ EDITABLE = ("title", "details", "benefit", "blocked", "reflection")
 READ_ONLY = ("history", "observations")
 CHANGED_EVENT = "card-changed"
 ANCHORS = {"reflection": "reflection"}
+# The move buttons that finish a card: one whole phrase per outcome.
+FINISH_LABELS = {
+    Outcome.ADOPTED: _l("Finish — adopted"),
+    Outcome.NOT_ADOPTED: _l("Finish — not adopted"),
+}
 
 
 def _me() -> User | None:
@@ -64,10 +74,17 @@ def _move_targets(page: cards.CardPage) -> list[tuple[str, str]]:
         if column is page.card.board_column:
             continue
         if column is BoardColumn.DONE:
-            targets += [(f"done:{o.value}", f"Finish — {o.label.lower()}") for o in Outcome]
+            targets += [(f"done:{o.value}", str(FINISH_LABELS[o])) for o in Outcome]
         else:
-            targets.append((column.value, f"Move to {column.label}"))
+            targets.append((column.value, _("Move to %(column)s", column=column.label)))
     return targets
+
+
+def _money(value: Decimal | None) -> str:
+    """An amount with two decimals in the reader's way of writing it ('1,250.50'); '—'."""
+    if value is None:
+        return "—"
+    return format_decimal(value, format="#,##0.00", locale=locale())
 
 
 def _load(improvement_id: int) -> cards.CardPage:
@@ -94,7 +111,8 @@ def _render(
         "move_targets": _move_targets(page),
         "move_error": None,
         "move_needs_reason": False,
-        "stale_message": cards.STALE_MESSAGE,
+        "stale_message": str(cards.STALE_MESSAGE),
+        "money": _money,
         "root_cause_statuses": cards.ROOT_CAUSE_STATUS_LABELS,
         **extra,
     }
@@ -171,10 +189,10 @@ def _attach_errors(form: FlaskForm, errors: dict[str, str]) -> None:
         field.errors = [*field.errors, message]
 
 
-def _saved(improvement_id: int, section: str, message: str) -> Response:
+def _saved(improvement_id: int, section: str, message: Any) -> Response:
     """After a save: the fresh section for htmx (and an event), or back to the page."""
     if not is_partial_request():
-        flash(message, "success")
+        flash(str(message), "success")
         return redirect(
             url_for(
                 ".detail",
@@ -186,11 +204,11 @@ def _saved(improvement_id: int, section: str, message: str) -> Response:
 
 
 SAVED_MESSAGES = {
-    "title": "Title saved.",
-    "details": "Card saved.",
-    "benefit": "Benefit saved.",
-    "blocked": "Blocked state saved.",
-    "reflection": "Thank you for reflecting — it is in the learning hub now.",
+    "title": _l("Title saved."),
+    "details": _l("Card saved."),
+    "benefit": _l("Benefit saved."),
+    "blocked": _l("Blocked state saved."),
+    "reflection": _l("Thank you for reflecting — it is in the learning hub now."),
 }
 
 
@@ -241,7 +259,7 @@ def unlink_observation(improvement_id: int, observation_id: int) -> Response:
     page = _load_for_edit(improvement_id)
     if not cards.unlink_observation(db.session, page.card, observation_id):
         abort(404)
-    return _saved(improvement_id, "observations", "Observation unlinked from this card.")
+    return _saved(improvement_id, "observations", _("Observation unlinked from this card."))
 
 
 @bp.post("/improvements/<int:improvement_id>/move")
@@ -275,12 +293,14 @@ def move(improvement_id: int) -> Response:
             move_target=form.to_column.data,
             move_target_label=label,
         )
-    return _saved(improvement_id, "blocked", f"Moved to {label}.")
+    return _saved(improvement_id, "blocked", _("Moved to %(column)s.", column=label))
 
 
 def _target_label(column: BoardColumn, outcome: Outcome | None) -> str:
     """How a move target reads on its button: 'Plan', 'Done — adopted'."""
-    return f"{column.label} — {outcome.label.lower()}" if outcome else column.label
+    if outcome is not None and column is BoardColumn.DONE:
+        return str(DONE_LABELS[outcome])
+    return column.label
 
 
 def _new_card_form() -> NewImprovementForm:
@@ -324,5 +344,5 @@ def new() -> Response:
     target = url_for(".detail", improvement_id=card.id)
     if is_partial_request():
         return vary_on_htmx(htmx_response("", redirect=target))
-    flash("Card added to the Ideas column. Thank you — ideas are cheap to file.", "success")
+    flash(_("Card added to the Ideas column. Thank you — ideas are cheap to file."), "success")
     return redirect(target)

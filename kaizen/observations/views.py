@@ -20,6 +20,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
@@ -339,7 +340,7 @@ def convert(observation_id: int) -> Response:
     except ObservationError as error:
         flash(str(error), "error")
         return redirect(_back(), 303)
-    flash(f"New improvement card on the board: “{card.title}”.", "success")
+    flash(_("New improvement card on the board: “%(title)s”.", title=card.title), "success")
     return redirect(url_for("improvements.detail", improvement_id=card.id), 303)
 
 
@@ -351,14 +352,14 @@ def link_improvement(observation_id: int) -> Response:
     form = LinkCardForm()
     try:
         if not form.validate() or form.improvement_id.data is None:
-            raise ObservationError("Choose a card to link this report to.")
+            raise ObservationError(_("Choose a card to link this report to."))
         link_to_improvement(db.session, observation, form.improvement_id.data, _person())
     except NotYourTeam:
         abort(403)
     except ObservationError as error:
         flash(str(error), "error")
     else:
-        flash("Report linked to the improvement card.", "success")
+        flash(_("Report linked to the improvement card."), "success")
     return redirect(_back(), 303)
 
 
@@ -370,14 +371,14 @@ def link_root_cause(observation_id: int) -> Response:
     form = LinkRootCauseForm()
     try:
         if not form.validate() or form.root_cause_id.data is None:
-            raise ObservationError("Choose a five-whys record to link this report to.")
+            raise ObservationError(_("Choose a five-whys record to link this report to."))
         link_to_root_cause(db.session, observation, form.root_cause_id.data, _person())
     except NotYourTeam:
         abort(403)
     except ObservationError as error:
         flash(str(error), "error")
     else:
-        flash("Report linked to the five-whys record.", "success")
+        flash(_("Report linked to the five-whys record."), "success")
     return redirect(_back(), 303)
 
 
@@ -390,7 +391,7 @@ def _area_code(area: Area) -> AreaCode:
         slug=area.slug,
         team=area.team.name if area.team else None,
         url=url,
-        svg=qr_svg(url, title=f"QR code to report waste at {area.name}"),
+        svg=qr_svg(url, title=_("QR code to report waste at %(area)s", area=area.name)),
     )
 
 

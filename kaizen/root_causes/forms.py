@@ -2,27 +2,30 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from kaizen.input import KaizenForm
 from kaizen.models import Improvement, Observation, RootCauseCategory, RootCauseStatus
+from kaizen.services.root_causes import NO_ANSWER, NO_PROBLEM, NO_QUESTION
 
-WHY_HINT = "Why does this happen?"
-BECAUSE_HINT = "Because ..."
+WHY_HINT = _l("Why does this happen?")
+BECAUSE_HINT = _l("Because ...")
 
 
 class StepForm(KaizenForm):
     """One rung: the question and its answer."""
 
     why = StringField(
-        "Why?",
-        validators=[DataRequired("Write the question: why did it happen?"), Length(max=500)],
+        _l("Why?"),
+        validators=[DataRequired(NO_QUESTION), Length(max=500)],
         render_kw={"placeholder": WHY_HINT},
     )
     because = TextAreaField(
-        "Because ...",
-        validators=[DataRequired("Write the answer: because ..."), Length(max=2000)],
+        _l("Because ..."),
+        validators=[DataRequired(NO_ANSWER), Length(max=2000)],
         render_kw={"placeholder": BECAUSE_HINT, "rows": 2},
     )
 
@@ -31,8 +34,8 @@ class NewRootCauseForm(StepForm):
     """The problem and the first why, with where the record comes from."""
 
     problem = TextAreaField(
-        "Problem statement",
-        validators=[DataRequired("Describe the problem in a sentence."), Length(max=2000)],
+        _l("Problem statement"),
+        validators=[DataRequired(NO_PROBLEM), Length(max=2000)],
         render_kw={"rows": 3},
     )
     improvement_id = HiddenField()
@@ -60,37 +63,43 @@ class ProblemForm(KaizenForm):
     """Reword the problem."""
 
     problem = TextAreaField(
-        "Problem statement",
-        validators=[DataRequired("Describe the problem in a sentence."), Length(max=2000)],
+        _l("Problem statement"),
+        validators=[DataRequired(NO_PROBLEM), Length(max=2000)],
         render_kw={"rows": 3},
     )
+
+
+def _category_choices() -> list[tuple[str, str]]:
+    """The categories, named when the form is built (so in the reader's language)."""
+    return [("", _("Not chosen yet"))] + [(c.value, c.label) for c in RootCauseCategory]
+
+
+def _status_choices() -> list[tuple[str, str]]:
+    """The statuses, named when the form is built."""
+    return [(s.value, s.label) for s in RootCauseStatus]
 
 
 class ConclusionForm(KaizenForm):
     """Root cause, its category, the countermeasure and the status."""
 
     root_cause = TextAreaField(
-        "Root cause (in the process)",
+        _l("Root cause (in the process)"),
         validators=[Optional(), Length(max=2000)],
         render_kw={"rows": 2},
     )
     category = SelectField(
-        "Root-cause category",
-        choices=[("", "Not chosen yet")] + [(c.value, c.label) for c in RootCauseCategory],
-        validators=[Optional()],
+        _l("Root-cause category"), choices=_category_choices, validators=[Optional()]
     )
     countermeasure = TextAreaField(
-        "Countermeasure", validators=[Optional(), Length(max=2000)], render_kw={"rows": 2}
+        _l("Countermeasure"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 2}
     )
-    status = SelectField(
-        "Status",
-        choices=[(s.value, s.label) for s in RootCauseStatus],
-        default=RootCauseStatus.OPEN.value,
-    )
+    status = SelectField(_l("Status"), choices=_status_choices, default=RootCauseStatus.OPEN.value)
 
 
 class LinkForm(KaizenForm):
     """Link a card or an observation (one of the two)."""
 
-    improvement_id = SelectField("Link an improvement card", coerce=str, validators=[Optional()])
-    observation_id = SelectField("Link an observation", coerce=str, validators=[Optional()])
+    improvement_id = SelectField(
+        _l("Link an improvement card"), coerce=str, validators=[Optional()]
+    )
+    observation_id = SelectField(_l("Link an observation"), coerce=str, validators=[Optional()])

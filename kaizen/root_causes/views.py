@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -129,8 +130,8 @@ def _links_context(record: RootCause, error: str | None = None) -> dict[str, Any
     if can_edit:  # Only people who may link need the lists of what could be linked.
         cards, observations = service.link_options(db.session, record)
         form = LinkForm(formdata=None)
-        form.improvement_id.choices = [("", "Choose a card"), *cards]
-        form.observation_id.choices = [("", "Choose an observation"), *observations]
+        form.improvement_id.choices = [("", _("Choose a card")), *cards]
+        form.observation_id.choices = [("", _("Choose an observation")), *observations]
     return {
         "record": record,
         "link_form": form,
@@ -381,7 +382,7 @@ def add_link(root_cause_id: int) -> Response:
     if isinstance(item, Improvement) and not works_on_team(_me(), item.team_id):
         abort(403)
     if item is None:
-        context = _links_context(record, error="Choose a card or an observation to link.")
+        context = _links_context(record, error=_("Choose a card or an observation to link."))
         return _section(record, "root_causes/_links.html", context, 422)
     service.link(db.session, record, item)
     return _section(record, "root_causes/_links.html", _links_context(record))

@@ -10,6 +10,8 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+from flask_babel import lazy_pgettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
@@ -23,6 +25,14 @@ MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 200
 # Roles an admin gives on the accounts page; kiosks are tablets, set up with their area.
 PERSON_ROLES = (Role.VIEWER, Role.MEMBER, Role.LEAD, Role.ADMIN)
+# How each role reads on the admin pages (the codes stay in the database and the API).
+ROLE_LABELS = {
+    Role.KIOSK: lazy_pgettext("role", "Kiosk"),
+    Role.VIEWER: lazy_pgettext("role", "Viewer"),
+    Role.MEMBER: lazy_pgettext("role", "Member"),
+    Role.LEAD: lazy_pgettext("role", "Lead"),
+    Role.ADMIN: lazy_pgettext("role", "Admin"),
+}
 
 
 class AccountError(ValueError):
@@ -39,9 +49,13 @@ class AccountError(ValueError):
 def check_new_password(password: str, field: str = "password") -> None:
     """Refuse a password that is too short or absurdly long."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"Passwords need at least {MIN_PASSWORD_LENGTH} characters.", field)
+        raise AccountError(
+            _("Passwords need at least %(min)d characters.", min=MIN_PASSWORD_LENGTH), field
+        )
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise AccountError(f"Passwords can be at most {MAX_PASSWORD_LENGTH} characters.", field)
+        raise AccountError(
+            _("Passwords can be at most %(max)d characters.", max=MAX_PASSWORD_LENGTH), field
+        )
 
 
 def create_user(
@@ -60,15 +74,17 @@ def create_user(
     """Add an account with a hashed password; kiosk accounts must name their area."""
     username = username.strip().lower()
     if not username:
-        raise AccountError("A username is needed.", "username")
+        raise AccountError(_("A username is needed."), "username")
     if len(username) > 80:
-        raise AccountError("Usernames can be at most 80 characters.", "username")
+        raise AccountError(_("Usernames can be at most %(max)d characters.", max=80), "username")
     check_new_password(password)
     if role is Role.KIOSK and area is None:
-        raise AccountError("A kiosk account is bound to one area: name the area.", "area")
+        raise AccountError(_("A kiosk account is bound to one area: name the area."), "area")
     taken = session.scalar(select(User.id).where(func.lower(User.username) == username))
     if taken is not None:
-        raise AccountError(f"The username {username!r} is taken.", "username")
+        raise AccountError(
+            _("The username %(username)s is taken.", username=repr(username)), "username"
+        )
     user = User(
         username=username,
         display_name=(display_name or "").strip() or username,
@@ -102,7 +118,7 @@ def account_by_id(session: DbSession, user_id: int) -> User | None:
 def account_by_session_id(session: DbSession, session_id: str) -> User | None:
     """The active account a session cookie names ('<id>:<generation>'), or None when the
     id is malformed, the account is gone or deactivated, or its sessions were revoked."""
-    account_id, _, generation = session_id.partition(":")
+    account_id, _colon, generation = session_id.partition(":")
     if not account_id.isdigit() or not generation.isdigit() or len(session_id) > 40:
         return None
     user = session.get(User, int(account_id))
@@ -126,10 +142,10 @@ def sign_out(session: DbSession, user: User) -> None:
 def change_own_password(session: DbSession, user: User, *, current: str, new: str) -> None:
     """A person replaces their own password; every other session of theirs ends."""
     if not user.check_password(current):
-        raise AccountError("That is not your current password.", "current_password")
+        raise AccountError(_("That is not your current password."), "current_password")
     check_new_password(new, "new_password")
     if user.check_password(new):
-        raise AccountError("Choose a password different from the current one.", "new_password")
+        raise AccountError(_("Choose a password different from the current one."), "new_password")
     user.set_password(new)
     user.password_change_due = False
     revoke_sessions(session, user)
@@ -165,11 +181,11 @@ def team_options(session: DbSession) -> list[Team]:
     return list(session.scalars(select(Team).order_by(Team.name)))
 
 
-def _refuse_own(actor: User, user: User, what: str) -> None:
+def _refuse_own(actor: User, user: User, refusal: str) -> None:
     # An admin who demotes or deactivates themselves can lock the plant out of its own
     # administration; another admin does it for them.
     if actor.id == user.id:
-        raise AccountError(f"You cannot {what} your own account; ask another admin.")
+        raise AccountError(refusal)
 
 
 def change_role_and_team(
@@ -184,9 +200,11 @@ def change_role_and_team(
     """Give an account another role, team or plant-wide flag; a role change ends its
     sessions."""
     if role not in PERSON_ROLES or user.role is Role.KIOSK:
-        raise AccountError("Kiosk tablets keep their role; set them up with their area.", "role")
+        raise AccountError(_("Kiosk tablets keep their role; set them up with their area."), "role")
     if role is not user.role:
-        _refuse_own(actor, user, "change the role of")
+        _refuse_own(
+            actor, user, _("You cannot change the role of your own account; ask another admin.")
+        )
     changes = []
     if role is not user.role:
         changes.append(f"role {user.role.value} → {role.value}")
@@ -217,7 +235,7 @@ def set_active(session: DbSession, actor: User, user: User, *, active: bool) -> 
     if active == user.active:
         return
     if not active:
-        _refuse_own(actor, user, "deactivate")
+        _refuse_own(actor, user, _("You cannot deactivate your own account; ask another admin."))
         revoke_sessions(session, user)
     user.active = active
     record(

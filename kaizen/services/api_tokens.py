@@ -6,6 +6,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, select, update
 from sqlalchemy.orm import joinedload
 
@@ -17,6 +19,8 @@ from kaizen.services.audit import record
 
 TOKEN_PREFIX = "kz_"
 NAME_MAX = 120
+# How each scope reads on the tokens page (the codes stay in the database and the API).
+SCOPE_LABELS = {TokenScope.READ: _l("Read only"), TokenScope.READ_WRITE: _l("Read and write")}
 
 
 def list_tokens(session: DbSession) -> list[ApiToken]:
@@ -36,11 +40,11 @@ def create_token(
     """A new token for `owner`; the secret is returned once and only its hash is kept."""
     name = name.strip()
     if not name:
-        raise AccountError("Give the token a name that says what uses it.", "name")
+        raise AccountError(_("Give the token a name that says what uses it."), "name")
     if len(name) > NAME_MAX:
-        raise AccountError(f"Names can be at most {NAME_MAX} characters.", "name")
+        raise AccountError(_("Names can be at most %(max)d characters.", max=NAME_MAX), "name")
     if not owner.active:
-        raise AccountError("That account is deactivated.", "owner")
+        raise AccountError(_("That account is deactivated."), "owner")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         user_id=owner.id,

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session, joinedload
 
@@ -42,18 +44,19 @@ ACTOR_KEY = "audit_actor_id"
 PENDING_KEY = "audit_pending"
 SUMMARY_MAX = 300
 
+# Subject codes (stored) and how they read on the audit page, in the reader's language.
 SUBJECT_TYPES = {
-    "account": "Accounts",
-    "api-token": "API tokens",
-    "card": "Cards",
-    "five-whys": "Five whys",
-    "reflection": "Reflections",
-    "team": "Teams and team settings",
-    "area": "Areas",
-    "kiosk": "Kiosk tablets",
-    "tv-link": "TV links",
-    "plant": "Plant settings",
-    "webhook": "Webhooks",
+    "account": _l("Accounts"),
+    "api-token": _l("API tokens"),
+    "card": _l("Cards"),
+    "five-whys": _l("Five whys"),
+    "reflection": _l("Reflections"),
+    "team": _l("Teams and team settings"),
+    "area": _l("Areas"),
+    "kiosk": _l("Kiosk tablets"),
+    "tv-link": _l("TV links"),
+    "plant": _l("Plant settings"),
+    "webhook": _l("Webhooks"),
 }
 
 # The columns whose change counts as an edit; the rest (board position, versions, change
@@ -281,19 +284,19 @@ def audit_table(events: list[AuditEvent]) -> Table:
     """The events as a table of plain values (the page and the CSV)."""
     return Table(
         headers=[
-            f"When ({current_zone().key})",
-            "Who",
-            "Action",
-            "Subject",
-            "Subject id",
-            "Summary",
+            _("When (%(zone)s)", zone=current_zone().key),
+            _("Who"),
+            _("Action"),
+            _("Subject"),
+            _("Subject id"),
+            _("Summary"),
         ],
         rows=[
             [
                 to_local(e.at).strftime("%Y-%m-%d %H:%M:%S"),
                 e.actor.username if e.actor else "",
                 e.action,
-                SUBJECT_TYPES.get(e.subject_type, e.subject_type),
+                str(SUBJECT_TYPES.get(e.subject_type, e.subject_type)),
                 "" if e.subject_id is None else e.subject_id,
                 e.summary,
             ]

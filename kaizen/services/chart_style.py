@@ -12,24 +12,30 @@ Figures.
 from __future__ import annotations
 
 import io
+import re
 import threading
 import xml.etree.ElementTree as ET
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, cast
 
 import matplotlib
+from babel.dates import format_date
+from babel.numbers import format_decimal
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from matplotlib import dates as mdates
 from matplotlib.axes import Axes
+from matplotlib.axis import Axis
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+from kaizen.formatting import locale, month_name, number
 from kaizen.models import BoardColumn, Waste
-from kaizen.services.flow import (
-    Percentiles,
-)
+from kaizen.services.flow import CardFlow, Percentiles
 from kaizen.services.months import Month
 
 SVG_NS = "http://www.w3.org/2000/svg"
@@ -204,9 +210,50 @@ def message_chart(message: str, height: float = 2.4) -> Chart:
     return Chart(figure=figure, description=message)
 
 
-def days_text(value: float, unit: str = "days") -> str:
-    """'4.5 days', '1.0 day', '2.0 working days'."""
-    return f"{value:.1f} {unit[:-1] if round(value, 1) == 1 else unit}"
+# How durations are counted: the code `ReportParams.unit` and the chart functions take.
+DAYS = "days"
+WORKING_DAYS = "working days"
+
+
+def per_unit(unit: str, days: str, working_days: str) -> str:
+    """The text for calendar days or the one for working days (each a whole message)."""
+    return working_days if unit == WORKING_DAYS else days
+
+
+def fixed(value: float, digits: int = 1) -> str:
+    """A number with exactly `digits` decimals in the reader's language: '3.0', '3,5'.
+
+    Rounded as Python rounds (`f"{value:.1f}"`), so English reads as it always did; no
+    grouping, as before."""
+    rounded = Decimal(f"{value:.{digits}f}")
+    pattern = "0." + "0" * digits if digits > 0 else "0"
+    return format_decimal(rounded, format=pattern, locale=locale())
+
+
+def _plural_count(value: float, one_is_singular: bool) -> int:
+    """The count a duration's plural form is chosen by: its shown value when whole ('1.0
+    day' when `one_is_singular`), else the many/other form of a fraction."""
+    shown = round(float(value), 1)
+    if shown == 1 and one_is_singular:
+        return 1
+    return int(shown) if shown.is_integer() and shown != 1 else 5
+
+
+def days_text(value: float, unit: str = DAYS, *, one_is_singular: bool = True) -> str:
+    """'4.5 days', '1.0 day', '2.0 working days' ('4,5 Tage'); always plural (as '1.0
+    days' after a percentile) when not `one_is_singular`."""
+    count = _plural_count(value, one_is_singular)
+    if unit == WORKING_DAYS:
+        return ngettext("%(days)s working day", "%(days)s working days", count, days=fixed(value))
+    return ngettext("%(days)s day", "%(days)s days", count, days=fixed(value))
+
+
+def unit_word(value: float, unit: str = DAYS) -> str:
+    """The unit after a headline number: 'day', 'days', 'working days' ('Tage')."""
+    count = _plural_count(value, True)
+    if unit == WORKING_DAYS:
+        return ngettext("working day", "working days", count)
+    return ngettext("day", "days", count)
 
 
 def short_title(title: str, limit: int = TITLE_CHARS) -> str:
@@ -226,13 +273,57 @@ def waste_colour(waste: Waste | None) -> str:
 
 
 def waste_label(waste: Waste | None) -> str:
-    return waste.label if waste is not None else "No waste chosen"
+    return waste.label if waste is not None else _("No waste chosen")
+
+
+def percentile_summary(pct: Percentiles, unit: str) -> str:
+    """'50th percentile 3.0 days, 85th percentile 6.5 days, ...' for a chart's description."""
+    return ", ".join(
+        _(
+            "%(percent)sth percentile %(value)s",
+            percent=p,
+            value=days_text(v, unit, one_is_singular=False),
+        )
+        for p, v in pct.items()
+    )
+
+
+def cycle_title(flow: CardFlow, unit: str) -> str:
+    """A dot's hover title: 'Kanban square — 3.0 days, finished 4 Mar 2026 (Press)'."""
+    finished = flow.finished_at.date() if flow.finished_at else None
+    values = {
+        "title": flow.title,
+        "duration": days_text(flow.cycle_days or 0, unit),
+        "day": format_date(finished, "d MMM yyyy", locale=locale()),
+    }
+    if flow.team_name:
+        return _(
+            "%(title)s — %(duration)s, finished %(day)s (%(team)s)", team=flow.team_name, **values
+        )
+    return _("%(title)s — %(duration)s, finished %(day)s", **values)
+
+
+def aging_title(card: CardFlow, age: float, unit: str) -> str:
+    """A dot's hover title: 'Tool wall — Do, 4.5 days in progress (blocked)'."""
+    values = {"title": card.title, "column": card.column.label, "duration": days_text(age, unit)}
+    if card.blocked:
+        return _("%(title)s — %(column)s, %(duration)s in progress (blocked)", **values)
+    return _("%(title)s — %(column)s, %(duration)s in progress", **values)
+
+
+def percentile_label(percents: str, value: str) -> str:
+    """'50/85%: 3.0 days' beside a percentile line."""
+    return _("%(percent)s%%: %(value)s", percent=percents, value=value)
 
 
 def percentile_lines(
-    ax: Axes, pct: Percentiles, unit: str, template: str = "{percent}%: {value}"
+    ax: Axes,
+    pct: Percentiles,
+    unit: str,
+    label: Callable[[str, str], str] = percentile_label,
 ) -> None:
-    """Dashed percentile lines, each labelled with its value in the right margin.
+    """Dashed percentile lines, each labelled with its value in the right margin: `label`
+    gets the percents ('50/85') and the duration ('3.0 days').
 
     Equal values share one label; labels that would touch are nudged apart.
     """
@@ -241,16 +332,22 @@ def percentile_lines(
         ax.axhline(value, color=PERCENTILE_COLOURS[percent], linestyle="--", linewidth=2)
         grouped.setdefault(f"{value:.1f}", []).append(percent)
     low, high = ax.get_ylim()
-    lines = template.count("\n") + 1
+    texts = {
+        value_text: label(
+            "/".join(str(p) for p in percents),
+            days_text(float(value_text), unit, one_is_singular=False),
+        )
+        for value_text, percents in grouped.items()
+    }
+    lines = max(text.count("\n") for text in texts.values()) + 1 if texts else 1
     gap = (high - low) * 0.065 * lines
     placed: list[float] = []
     for value_text, percents in sorted(grouped.items(), key=lambda item: float(item[0])):
         value = float(value_text)
         y = max(value, placed[-1] + gap) if placed else value
         placed.append(y)
-        names = "/".join(str(p) for p in percents)
         ax.annotate(
-            template.format(percent=names, value=f"{value_text} {unit}"),
+            texts[value_text],
             xy=(1.0, value),
             xycoords=("axes fraction", "data"),
             xytext=(1.015, y),
@@ -268,11 +365,84 @@ def month_axis(ax: Axes, months: Sequence[Month]) -> None:
     """Month names under bars, with the year where it starts or changes."""
     labels = []
     for index, month in enumerate(months):
+        name = month_name(month.first_day, short=True, year=False)
         show_year = index == 0 or month.month == 1
-        labels.append(format(month, "%b\n%Y" if show_year else "%b"))
+        labels.append(f"{name}\n{month.year}" if show_year else name)
     ax.set_xticks(range(len(months)), labels)
     ax.grid(axis="x", visible=False)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    local_numbers(ax.yaxis)
+
+
+def _tick_number(value: float, _position: int | None = None) -> str:
+    # Tick values come out of float arithmetic (0.30000000000000004); -0 reads as 0.
+    return number(0.0 if abs(value) < 1e-9 else value, 2)
+
+
+def local_numbers(*axes: Axis) -> None:
+    """Tick numbers in the reader's language: '2.5' ('2,5')."""
+    for axis in axes:
+        axis.set_major_formatter(FuncFormatter(_tick_number))
+
+
+def month_ticks(axis: Axis) -> None:
+    """A tick at each month's start, named by the month ('Mar', 'Mär')."""
+    axis.set_major_locator(mdates.MonthLocator())
+    axis.set_major_formatter(
+        FuncFormatter(
+            lambda value, _position: month_name(
+                mdates.num2date(value).date(), short=True, year=False
+            )
+        )
+    )
+
+
+# strftime names months in English only: the concise date labels mark the month's number
+# instead (between \x01s: strftime stops at a NUL), and the reader's month name replaces it.
+_MONTH_MARK = re.compile(r"\x01(\d\d)\x01")
+
+
+def _local_months(text: str) -> str:
+    return _MONTH_MARK.sub(
+        lambda found: month_name(date(2000, int(found[1]), 1), short=True, year=False), text
+    )
+
+
+class LocalDateFormatter(mdates.ConciseDateFormatter):
+    """matplotlib's concise date labels ('Mar', '2026', '05'), months in the reader's
+    language."""
+
+    def __init__(self, locator: mdates.DateLocator) -> None:
+        mark = "\x01%m\x01"
+        super().__init__(
+            locator,
+            formats=["%Y", mark, "%d", "%H:%M", "%H:%M", "%S.%f"],
+            zero_formats=["", "%Y", mark, f"{mark}-%d", "%H:%M", "%H:%M"],
+            offset_formats=["", "%Y", f"%Y-{mark}", f"%Y-{mark}-%d", f"%Y-{mark}-%d",
+                            f"%Y-{mark}-%d %H:%M"],
+        )  # fmt: skip
+
+    def format_ticks(self, values: Any) -> list[str]:
+        """The tick labels, month names in the reader's language."""
+        labels = [_local_months(label) for label in super().format_ticks(values)]
+        self._offset_string = _local_months(self._offset_string)
+        return labels
+
+
+# How many characters of legend text fit across a figure, with a marker and gap per column.
+LEGEND_CHARS = 82
+LEGEND_COLUMN_CHARS = 5
+
+
+def legend_columns(labels: Sequence[str], most: int) -> int:
+    """How many columns a legend under the chart can have without running off its edges:
+    `most`, or fewer where the labels are long (German waste names are longer than English)."""
+    for columns in range(most, 1, -1):
+        rows = -(-len(labels) // columns)
+        widths = [max(map(len, labels[i : i + rows])) for i in range(0, len(labels), rows)]
+        if sum(widths) + LEGEND_COLUMN_CHARS * len(widths) <= LEGEND_CHARS:
+            return columns
+    return 1
 
 
 def first_busy(totals: Sequence[int]) -> int:
@@ -285,7 +455,7 @@ def label_totals(ax: Axes, totals: Sequence[int]) -> None:
     for position, total in enumerate(totals):
         if total:
             ax.annotate(
-                str(total),
+                number(total),
                 (position, total),
                 xytext=(0, 4),
                 textcoords="offset points",

@@ -9,18 +9,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import timedelta
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from matplotlib import dates as mdates
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from kaizen.models import BoardColumn, Waste
+from kaizen.formatting import day, month_name, number, percent, short_day
+from kaizen.models import BoardColumn, Outcome, Waste
 from kaizen.services.chart_style import (
     ADOPTED,
     COLUMN_COLOURS,
+    DAYS,
     HIGHLIGHT,
     INK,
     INK_SOFT,
@@ -30,14 +34,23 @@ from kaizen.services.chart_style import (
     REOPENED,
     RISK,
     Chart,
+    LocalDateFormatter,
+    aging_title,
+    cycle_title,
     date_number,
     days_text,
     first_busy,
+    fixed,
     label_totals,
+    legend_columns,
+    local_numbers,
     message_chart,
     month_axis,
+    month_ticks,
     new_figure,
+    per_unit,
     percentile_lines,
+    percentile_summary,
     render,
     short_title,
     waste_colour,
@@ -78,12 +91,12 @@ def cycle_time_chart(
     pct: Percentiles,
     month: Month,
     window_start: Month,
-    unit: str = "days",
+    unit: str = DAYS,
 ) -> Chart:
     """One dot per finished improvement (finish date by cycle time), coloured by waste."""
     finished = [p for p in points if p.finished_at is not None and p.cycle_days is not None]
     if not finished:
-        return message_chart("No improvements finished in these twelve months yet.")
+        return message_chart(_("No improvements finished in these twelve months yet."))
     figure = new_figure()
     ax = figure.add_subplot()
     first = min(p.finished_at for p in finished if p.finished_at is not None)
@@ -113,27 +126,23 @@ def cycle_time_chart(
             zorder=3,
         )
         collection.set_gid(gid)
-        titles[gid] = [
-            f"{p.title} — {days_text(p.cycle_days or 0, unit)}, finished "
-            f"{p.finished_at.day} {p.finished_at:%b %Y}"
-            + (f" ({p.team_name})" if p.team_name else "")
-            for p in marks
-            if p.finished_at is not None
-        ]
+        titles[gid] = [cycle_title(p, unit) for p in marks if p.finished_at is not None]
     ax.set_xlim(date_number(left), date_number(month.next.first_day))
     ax.xaxis_date()
     top = max(p.cycle_days or 0 for p in finished)
     ax.set_ylim(0, max(1.0, top * 1.18))
-    ax.xaxis.set_major_locator(mdates.MonthLocator())
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b"))
-    ax.set_xlabel("Date finished")
-    ax.set_ylabel(f"Cycle time ({unit})")
+    month_ticks(ax.xaxis)
+    local_numbers(ax.yaxis)
+    ax.set_xlabel(_("Date finished"))
+    ax.set_ylabel(per_unit(unit, _("Cycle time (days)"), _("Cycle time (working days)")))
     percentile_lines(ax, pct, unit)
-    figure.legend(loc="outside lower center", ncols=5)
-    description = (
-        f"Cycle time of {len(finished)} finished improvements; "
-        + ", ".join(f"{p}th percentile {v:.1f} {unit}" for p, v in pct.items())
-        + "."
+    _handles, labels = ax.get_legend_handles_labels()
+    figure.legend(loc="outside lower center", ncols=legend_columns(labels, 5))
+    description = ngettext(
+        "Cycle time of %(num)d finished improvement; %(percentiles)s.",
+        "Cycle time of %(num)d finished improvements; %(percentiles)s.",
+        len(finished),
+        percentiles=percentile_summary(pct, unit),
     )
     return Chart(figure=figure, description=description, titles=titles)
 
@@ -147,7 +156,7 @@ def throughput_chart(months: Sequence[MonthThroughput]) -> Chart:
     """Improvements finished per month, stacked adopted / not adopted: both are learning."""
     totals = [m.total for m in months]
     if not any(totals):
-        return message_chart("No improvements finished in these twelve months yet.")
+        return message_chart(_("No improvements finished in these twelve months yet."))
     shown = list(months[first_busy(totals) :])
     figure = new_figure()
     ax = figure.add_subplot()
@@ -155,19 +164,29 @@ def throughput_chart(months: Sequence[MonthThroughput]) -> Chart:
     adopted = [m.adopted for m in shown]
     not_adopted = [m.not_adopted for m in shown]
     reopened = [m.reopened for m in shown]
-    ax.bar(x, adopted, color=ADOPTED, label="Adopted", width=0.65)
-    ax.bar(x, not_adopted, bottom=adopted, color=NOT_ADOPTED, label="Not adopted", width=0.65)
+    ax.bar(x, adopted, color=ADOPTED, label=Outcome.ADOPTED.label, width=0.65)
+    ax.bar(
+        x, not_adopted, bottom=adopted, color=NOT_ADOPTED, label=Outcome.NOT_ADOPTED.label,
+        width=0.65,
+    )  # fmt: skip
     if any(reopened):
         base = [a + n for a, n in zip(adopted, not_adopted, strict=True)]
-        ax.bar(x, reopened, bottom=base, color=REOPENED, label="Reopened since", width=0.65)
+        ax.bar(x, reopened, bottom=base, color=REOPENED, label=_("Reopened since"), width=0.65)
     label_totals(ax, [m.total for m in shown])
     month_axis(ax, [m.month for m in shown])
     ax.set_ylim(0, max(m.total for m in shown) * 1.2 + 0.5)
-    ax.set_ylabel("Improvements finished")
+    ax.set_ylabel(_("Improvements finished"))
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    description = "Improvements finished per month: " + ", ".join(
-        f"{m.month:%b %Y} {m.adopted} adopted and {m.not_adopted} not adopted" for m in shown
+    per_month = ", ".join(
+        _(
+            "%(month)s %(adopted)s adopted and %(not_adopted)s not adopted",
+            month=month_name(m.month.first_day, short=True),
+            adopted=m.adopted,
+            not_adopted=m.not_adopted,
+        )
+        for m in shown
     )
+    description = _("Improvements finished per month: %(months)s", months=per_month)
     return Chart(figure=figure, description=description)
 
 
@@ -181,7 +200,7 @@ def observations_chart(months: Sequence[MonthWasteCounts]) -> Chart:
     totals = [m.total for m in months]
     if not any(totals):
         return message_chart(
-            "No observations reported in these twelve months yet. The first one is the hardest."
+            _("No observations reported in these twelve months yet. The first one is the hardest.")
         )
     shown = list(months[first_busy(totals) :])
     figure = new_figure()
@@ -197,11 +216,12 @@ def observations_chart(months: Sequence[MonthWasteCounts]) -> Chart:
     label_totals(ax, bottom)
     month_axis(ax, [m.month for m in shown])
     ax.set_ylim(0, max(bottom) * 1.15 + 0.5)
-    ax.set_ylabel("Observations reported")
+    ax.set_ylabel(_("Observations reported"))
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), reverse=True)
-    description = "Observations reported per month: " + ", ".join(
-        f"{m.month:%b %Y} {m.total}" for m in shown
+    per_month = ", ".join(
+        f"{month_name(m.month.first_day, short=True)} {number(m.total)}" for m in shown
     )
+    description = _("Observations reported per month: %(months)s", months=per_month)
     return Chart(figure=figure, description=description)
 
 
@@ -219,7 +239,7 @@ def _pareto_panel(ax: Axes, bars: Sequence[ParetoBar], xlabel: str, empty: str) 
     biggest = max(b.value for b in bars)
     for position, bar in zip(y, bars, strict=True):
         ax.annotate(
-            f"{bar.value}  ({100 * bar.value / total:.0f}%)",
+            f"{number(bar.value)}  ({percent(bar.value / total)})",
             (bar.value, position),
             xytext=(5, 0),
             textcoords="offset points",
@@ -231,6 +251,7 @@ def _pareto_panel(ax: Axes, bars: Sequence[ParetoBar], xlabel: str, empty: str) 
     ax.set_xlabel(xlabel)
     ax.grid(axis="y", visible=False)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=4))
+    local_numbers(ax.xaxis)
     running = ax.twiny()
     running.plot(
         [b.cumulative_percent for b in bars],
@@ -246,8 +267,8 @@ def _pareto_panel(ax: Axes, bars: Sequence[ParetoBar], xlabel: str, empty: str) 
     running.set_zorder(ax.get_zorder() - 1)
     ax.patch.set_visible(False)
     running.set_xlim(0, 100)
-    running.set_xticks([0, 50, 80, 100], ["0%", "50%", "80%", "100%"])
-    running.set_xlabel("Running share of all (line)", color=INK_SOFT)
+    running.set_xticks([0, 50, 80, 100], [percent(share) for share in (0, 0.5, 0.8, 1)])
+    running.set_xlabel(_("Running share of all (line)"), color=INK_SOFT)
     running.grid(False)
     running.spines["top"].set_visible(True)
 
@@ -256,18 +277,19 @@ def pareto_chart(pareto: Pareto, month_label: str) -> Chart:
     """The month's wastes biggest first, by reports and by minutes lost: each bar with its
     own share, the running share as a line."""
     if not pareto.by_count:
-        return message_chart(f"No observations reported in {month_label} yet.")
+        return message_chart(_("No observations reported in %(month)s yet.", month=month_label))
     figure = new_figure(height=5.2)
     by_count, by_minutes = figure.subplots(1, 2)
-    _pareto_panel(by_count, pareto.by_count, "Reports (own share)", "")
+    _pareto_panel(by_count, pareto.by_count, _("Reports (own share)"), "")
     _pareto_panel(
         by_minutes,
         pareto.by_minutes,
-        "Minutes lost (own share)",
-        "No minutes lost were recorded with these reports.",
+        _("Minutes lost (own share)"),
+        _("No minutes lost were recorded with these reports."),
     )
-    description = f"Wastes reported in {month_label}, most first: " + ", ".join(
-        f"{b.waste.label} {b.value}" for b in pareto.by_count
+    wastes = ", ".join(f"{b.waste.label} {number(b.value)}" for b in pareto.by_count)
+    description = _(
+        "Wastes reported in %(month)s, most first: %(wastes)s", month=month_label, wastes=wastes
     )
     return Chart(figure=figure, description=description)
 
@@ -288,7 +310,7 @@ FLOW_ORDER = (
 def flow_chart(days: Sequence[FlowDay]) -> Chart:
     """Cards in each column day by day, Done at the bottom: the bands' widths are WIP."""
     if not days or not any(any(d.counts.values()) for d in days):
-        return message_chart("No cards on the board in this period yet.")
+        return message_chart(_("No cards on the board in this period yet."))
     figure = new_figure()
     ax = figure.add_subplot()
     # One more point a day later, so a single day still has a width.
@@ -310,18 +332,24 @@ def flow_chart(days: Sequence[FlowDay]) -> Chart:
     if len(days) <= 14:
         # A short period gets a tick per day, never hours.
         ax.xaxis.set_major_locator(mdates.DayLocator())
-        ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
+        ax.xaxis.set_major_formatter(
+            FuncFormatter(lambda value, _position: short_day(mdates.num2date(value).date()))
+        )
     else:
         locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
         ax.xaxis.set_major_locator(locator)
-        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+        ax.xaxis.set_major_formatter(LocalDateFormatter(locator))
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_ylabel("Cards")
+    local_numbers(ax.yaxis)
+    ax.set_ylabel(_("Cards"))
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), reverse=True)
     last = days[-1]
-    description = (
-        f"Cumulative flow from {days[0].day:%d %b %Y} to {last.day:%d %b %Y}; on the last day "
-        + ", ".join(f"{c.label} {last.counts.get(c, 0)}" for c in BoardColumn)
+    counts = ", ".join(f"{c.label} {number(last.counts.get(c, 0))}" for c in BoardColumn)
+    description = _(
+        "Cumulative flow from %(first)s to %(last)s; on the last day %(counts)s",
+        first=day(days[0].day),
+        last=day(last.day),
+        counts=counts,
     )
     return Chart(figure=figure, description=description)
 
@@ -339,10 +367,10 @@ def _spread(count: int) -> list[float]:
     return [-width / 2 + width * i / (count - 1) for i in range(count)]
 
 
-def aging_chart(cards: Sequence[CardFlow], pct: Percentiles, unit: str = "days") -> Chart:
+def aging_chart(cards: Sequence[CardFlow], pct: Percentiles, unit: str = DAYS) -> Chart:
     """Open started cards by column and age, against the 50th and 85th cycle-time percentiles."""
     if not cards:
-        return message_chart("No cards in progress right now.")
+        return message_chart(_("No cards in progress right now."))
     # Every card here has started, so it has an age.
     ages = {card.id: card.age_days or 0.0 for card in cards}
     figure = new_figure()
@@ -377,17 +405,23 @@ def aging_chart(cards: Sequence[CardFlow], pct: Percentiles, unit: str = "days")
             zorder=3,
         )
         collection.set_gid(gid)
-        titles[gid] = [
-            f"{c.title} — {column.label}, {days_text(ages[c.id], unit)} in progress"
-            + (" (blocked)" if c.blocked else "")
-            for c in in_column
-        ]
+        titles[gid] = [aging_title(c, ages[c.id], unit) for c in in_column]
     ax.set_xticks(range(len(shown_columns)), [c.label for c in shown_columns])
     ax.set_xlim(-0.6, len(shown_columns) - 0.4)
     ax.grid(axis="x", visible=False)
-    ax.set_ylabel(f"Age ({unit} since started)")
+    local_numbers(ax.yaxis)
+    ax.set_ylabel(
+        per_unit(unit, _("Age (days since started)"), _("Age (working days since started)"))
+    )
     limited = Percentiles(count=pct.count, p50=pct.p50, p85=pct.p85, p95=None)
-    percentile_lines(ax, limited, unit, template="{percent}% finished\nwithin {value}")
+    percentile_lines(
+        ax,
+        limited,
+        unit,
+        label=lambda percents, value: _(
+            "%(percent)s%% finished\nwithin %(value)s", percent=percents, value=value
+        ),
+    )
     handles: list[Artist] = [
         Line2D(
             [],
@@ -398,14 +432,18 @@ def aging_chart(cards: Sequence[CardFlow], pct: Percentiles, unit: str = "days")
             color=NO_WASTE,
             markeredgecolor=INK,
             markeredgewidth=2.5,
-            label="Blocked",
+            label=_("Blocked"),
         ),
     ]
     if pct.p85 is not None:
-        handles.append(Patch(color=RISK, label="Older than 85% of finished cards took"))
+        older = _("Older than %(share)s of finished cards took", share=percent(0.85))
+        handles.append(Patch(color=RISK, label=older))
     figure.legend(handles=handles, loc="outside lower center", ncols=2)
-    description = (
-        f"{len(cards)} cards in progress; the oldest has been going for {days_text(oldest, unit)}"
+    description = ngettext(
+        "%(num)d card in progress; the oldest has been going for %(duration)s",
+        "%(num)d cards in progress; the oldest has been going for %(duration)s",
+        len(cards),
+        duration=days_text(oldest, unit),
     )
     return Chart(figure=figure, description=description, titles=titles)
 
@@ -434,7 +472,10 @@ def before_after_chart(items: Sequence[BeforeAfter], month_label: str) -> Chart:
     `BEFORE_AFTER_ROWS`: those with the most reports before)."""
     if not items:
         return message_chart(
-            f"No improvements finished in {month_label}, so there is nothing to compare yet."
+            _(
+                "No improvements finished in %(month)s, so there is nothing to compare yet.",
+                month=month_label,
+            )
         )
     everyone = len(items)
     items = _most_reported(items)
@@ -463,15 +504,20 @@ def before_after_chart(items: Sequence[BeforeAfter], month_label: str) -> Chart:
         facecolors="white",
         edgecolors=INK_SOFT,
         linewidths=2.2,
-        label="Before (8 weeks)",
+        label=_("Before (8 weeks)"),
         zorder=3,
     )
     before_marks.set_gid("before")
     known = [(p, a) for p, a in zip(y, afters, strict=True) if a is not None]
     titles = {
         "before": [
-            f"{i.title} — before: {i.before_count} reports in 8 weeks "
-            f"({i.before_per_week:.2f} a week)"
+            ngettext(
+                "%(title)s — before: %(num)d report in 8 weeks (%(rate)s a week)",
+                "%(title)s — before: %(num)d reports in 8 weeks (%(rate)s a week)",
+                i.before_count,
+                title=i.title,
+                rate=fixed(i.before_per_week, 2),
+            )
             for i in items
         ]
     }
@@ -481,20 +527,26 @@ def before_after_chart(items: Sequence[BeforeAfter], month_label: str) -> Chart:
             [p for p, _ in known],
             s=130,
             color=ADOPTED,
-            label="After (since Done)",
+            label=_("After (since Done)"),
             zorder=4,
         )
         after_marks.set_gid("after")
         titles["after"] = [
-            f"{i.title} — after: {i.after_count} reports in {i.after_weeks:.1f} weeks "
-            f"({i.after_per_week:.2f} a week)"
+            ngettext(
+                "%(title)s — after: %(num)d report in %(weeks)s weeks (%(rate)s a week)",
+                "%(title)s — after: %(num)d reports in %(weeks)s weeks (%(rate)s a week)",
+                i.after_count,
+                title=i.title,
+                weeks=fixed(i.after_weeks),
+                rate=fixed(i.after_per_week, 2),
+            )
             for i in items
             if i.after_per_week is not None
         ]
     for position, item in zip(y, items, strict=True):
         if item.after_per_week is None:
             ax.annotate(
-                "too early for an after",
+                _("too early for an after"),
                 (item.before_per_week, position),
                 xytext=(12, 0),
                 textcoords="offset points",
@@ -506,15 +558,24 @@ def before_after_chart(items: Sequence[BeforeAfter], month_label: str) -> Chart:
     ax.set_ylim(-0.7, len(items) - 0.3)
     most = max([*befores, *(a for a in afters if a is not None)])
     ax.set_xlim(-0.05, max(0.5, most * 1.25 + 0.3))
-    xlabel = "Related reports per week"
-    description = f"Related reports per week before and after {len(items)} countermeasures."
+    local_numbers(ax.xaxis)
+    xlabel = _("Related reports per week")
+    description = ngettext(
+        "Related reports per week before and after %(num)d countermeasure.",
+        "Related reports per week before and after %(num)d countermeasures.",
+        len(items),
+    )
     if everyone > len(items):
-        xlabel += (
-            f"\nThe {len(items)} with the most reports before; the table lists all {everyone}."
+        counts = {"shown": len(items), "all": everyone}
+        xlabel = _(
+            "Related reports per week\n"
+            "The %(shown)s with the most reports before; the table lists all %(all)s.",
+            **counts,
         )
-        description = (
-            f"Related reports per week before and after the {len(items)} of {everyone}"
-            " countermeasures with the most reports before (the table lists them all)."
+        description = _(
+            "Related reports per week before and after the %(shown)s of %(all)s "
+            "countermeasures with the most reports before (the table lists them all).",
+            **counts,
         )
     ax.set_xlabel(xlabel)
     ax.grid(axis="y", visible=False)

@@ -10,6 +10,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -40,7 +41,9 @@ def _clean_name(name: str, fallback: str) -> str:
     """The name as typed, trimmed; a blank name becomes `fallback`."""
     cleaned = " ".join(name.split())
     if len(cleaned) > NAME_MAX_LENGTH:
-        raise DeviceError(f"Please keep the name under {NAME_MAX_LENGTH} characters.")
+        raise DeviceError(
+            _("Please keep the name under %(count)s characters.", count=NAME_MAX_LENGTH)
+        )
     return cleaned or fallback
 
 
@@ -59,12 +62,12 @@ def bind_kiosk(session: DbSession, area_id: int | None, name: str, by_user: User
     """Make a kiosk of an area this person manages; the secret goes into the tablet's cookie."""
     area = session.get(Area, area_id) if area_id is not None else None
     if area is None or area.archived_at is not None:
-        raise DeviceError("Choose the area this tablet stands in.")
+        raise DeviceError(_("Choose the area this tablet stands in."))
     if not manages_team(by_user, area.team_id):
-        raise DeviceError("You can bind tablets only to the areas of your own team.")
+        raise DeviceError(_("You can bind tablets only to the areas of your own team."))
     secret = secrets.token_urlsafe(SECRET_BYTES)
     device = KioskDevice(
-        name=_clean_name(name, f"Tablet at {area.name}"),
+        name=_clean_name(name, _("Tablet at %(area)s", area=area.name)),
         area=area,
         secret_hash=hash_secret(secret),
         created_by=by_user,
@@ -127,12 +130,12 @@ def create_display_link(
     """Make a TV link to a team's board; the token is shown once, in its address."""
     team = session.get(Team, team_id) if team_id is not None else None
     if team is None or team.archived_at is not None:
-        raise DeviceError("Choose the team whose board the screen shows.")
+        raise DeviceError(_("Choose the team whose board the screen shows."))
     if not manages_team(by_user, team.id):
-        raise DeviceError("You can make TV links only for your own team's board.")
+        raise DeviceError(_("You can make TV links only for your own team's board."))
     token = secrets.token_urlsafe(SECRET_BYTES)
     link = DisplayLink(
-        name=_clean_name(name, f"{team.name} TV"),
+        name=_clean_name(name, _("%(team)s TV", team=team.name)),
         team=team,
         token_hash=hash_secret(token),
         created_by=by_user,
@@ -174,7 +177,7 @@ def revoke_display_link(
     """Revoke a TV link: its address shows nothing any more. NotYourTeam unless this person
     manages the link's team."""
     if not manages_team(by_user, link.team_id):
-        raise NotYourTeam("This TV link belongs to another team's board.")
+        raise NotYourTeam(_("This TV link belongs to another team's board."))
     if link.revoked_at is None:
         link.revoked_at = now or utcnow()
         session.commit()

@@ -12,7 +12,10 @@ import io
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -56,10 +59,12 @@ def _when(value: datetime | None) -> str:
     return to_local(value).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
-def _zoned(headers: list[str]) -> list[str]:
-    """The headings with the plant's zone named in each time column ("Observed at
-    (Europe/Berlin)"), so the file says how to read its times and an import reads them back."""
-    return [heading.format(zone=current_zone().key) for heading in headers]
+def _zoned(headers: list[Any]) -> list[str]:
+    """The headings in the reader's language, with the plant's zone named in each time
+    column ("Observed at (Europe/Berlin)"), so the file says how to read its times and an
+    import reads them back. The headings are marked with lazy_gettext; values that are
+    codes or stamps stay as they are."""
+    return [str(heading).format(zone=current_zone().key) for heading in headers]
 
 
 def _number(value: int | Decimal | None) -> Cell:
@@ -74,22 +79,23 @@ _ALL = 2**31 - 1
 
 
 OBSERVATION_HEADERS = [
-    "ID",
-    "Observed at ({zone})",
-    "Area",
-    "Waste",
-    "Description",
-    "Minutes lost",
-    "Frequency",
-    "Reported by",
-    "Cards",
-    "Five whys",
+    _l("ID"),
+    _l("Observed at ({zone})"),
+    _l("Area"),
+    _l("Waste"),
+    _l("Description"),
+    _l("Minutes lost"),
+    _l("Frequency"),
+    _l("Reported by"),
+    _l("Cards"),
+    _l("Five whys"),
 ]
 
 
 def observations_table(session: DbSession, filters: ObservationFilters) -> Table:
     """The observation list with its filters, every page of it."""
     found = list_observations(session, replace(filters, page=1), per_page=_ALL)
+    anonymous = _("Anonymous")
     return Table(
         _zoned(OBSERVATION_HEADERS),
         [
@@ -101,7 +107,7 @@ def observations_table(session: DbSession, filters: ObservationFilters) -> Table
                 row.description,
                 _number(row.minutes_lost),
                 row.frequency.label if row.frequency else "",
-                row.reporter_name or "Anonymous",
+                row.reporter_name or anonymous,
                 "; ".join(f"#{card.id} {card.title}" for card in row.cards),
                 "; ".join(f"#{cause.id} {cause.problem}" for cause in row.root_causes),
             ]
@@ -111,21 +117,21 @@ def observations_table(session: DbSession, filters: ObservationFilters) -> Table
 
 
 BOARD_HEADERS = [
-    "ID",
-    "Team",
-    "Column",
-    "Title",
-    "Area",
-    "Waste",
-    "Owner",
-    "Days in column",
-    "Created at ({zone})",
-    "In column since ({zone})",
-    "Blocked",
-    "Blocked reason",
-    "Outcome",
-    "Finished at ({zone})",
-    "Linked observations",
+    _l("ID"),
+    _l("Team"),
+    _l("Column"),
+    _l("Title"),
+    _l("Area"),
+    _l("Waste"),
+    _l("Owner"),
+    _l("Days in column"),
+    _l("Created at ({zone})"),
+    _l("In column since ({zone})"),
+    _l("Blocked"),
+    _l("Blocked reason"),
+    _l("Outcome"),
+    _l("Finished at ({zone})"),
+    _l("Linked observations"),
 ]
 
 
@@ -149,6 +155,7 @@ def board_table(session: DbSession, board: Board) -> Table:
     """The cards of a board as it is shown (one team or all, recent Done or all of it)."""
     ids = [card.id for lane in board.lanes for column in lane.columns for card in column.cards]
     dates = _card_dates(session, ids)
+    yes, no = _("yes"), _("no")
     rows: list[list[Cell]] = []
     for lane in board.lanes:
         for column in lane.columns:
@@ -165,7 +172,7 @@ def board_table(session: DbSession, board: Board) -> Table:
                         _number(card.age_days),
                         _when(dates[card.id][0]),
                         _when(dates[card.id][1]),
-                        "yes" if card.blocked else "no",
+                        yes if card.blocked else no,
                         card.blocked_reason or "",
                         card.outcome.label if card.outcome else "",
                         _when(card.finished_at),
@@ -175,7 +182,16 @@ def board_table(session: DbSession, board: Board) -> Table:
     return Table(_zoned(BOARD_HEADERS), rows)
 
 
-MOVE_HEADERS = ["Card", "Title", "Team", "Moved at ({zone})", "From", "To", "Moved by", "Reason"]
+MOVE_HEADERS = [
+    _l("Card"),
+    _l("Title"),
+    _l("Team"),
+    _l("Moved at ({zone})"),
+    _l("From"),
+    _l("To"),
+    _l("Moved by"),
+    _l("Reason"),
+]
 
 
 def moves_table(session: DbSession, *, team_slug: str | None, card_id: int | None) -> Table:
@@ -212,16 +228,16 @@ def moves_table(session: DbSession, *, team_slug: str | None, card_id: int | Non
 
 
 ROOT_CAUSE_HEADERS = [
-    "ID",
-    "Problem",
-    "Category",
-    "Status",
-    "Root cause",
-    "Countermeasure",
-    "Step",
-    "Why",
-    "Because",
-    "Updated at ({zone})",
+    _l("ID"),
+    _l("Problem"),
+    _l("Category"),
+    _l("Status"),
+    _l("Root cause"),
+    _l("Countermeasure"),
+    _l("Step"),
+    _l("Why"),
+    _l("Because"),
+    _l("Updated at ({zone})"),
 ]
 
 
@@ -254,19 +270,19 @@ def root_causes_table(session: DbSession, ids: list[int]) -> Table:
 
 
 LESSON_HEADERS = [
-    "Card",
-    "Title",
-    "Team",
-    "Area",
-    "Waste",
-    "Outcome",
-    "Root cause",
-    "What we learnt",
-    "Take forward",
-    "Do differently",
-    "Written by",
-    "Finished at ({zone})",
-    "Written at ({zone})",
+    _l("Card"),
+    _l("Title"),
+    _l("Team"),
+    _l("Area"),
+    _l("Waste"),
+    _l("Outcome"),
+    _l("Root cause"),
+    _l("What we learnt"),
+    _l("Take forward"),
+    _l("Do differently"),
+    _l("Written by"),
+    _l("Finished at ({zone})"),
+    _l("Written at ({zone})"),
 ]
 
 
@@ -298,8 +314,8 @@ def lessons_table(session: DbSession, filters: LessonFilters) -> Table:
 def teams_table(teams: list[Team]) -> Table:
     """Every team with its cycle start and WIP limits, as the teams page shows them."""
     limits = limit_settings(teams[0]) if teams else []
-    headers = ["Team", "Slug", "Cycle starts at", "Areas"]
-    headers += [f"{setting.column.label} WIP limit" for setting in limits]
+    headers = [_("Team"), _("Slug"), _("Cycle starts at"), _("Areas")]
+    headers += [_("%(column)s WIP limit", column=setting.column.label) for setting in limits]
     rows: list[list[Cell]] = []
     for team in teams:
         rows.append(
@@ -317,7 +333,7 @@ def teams_table(teams: list[Team]) -> Table:
 def areas_table(teams: list[Team]) -> Table:
     """Every area with its team, as the teams page lists them."""
     return Table(
-        ["Area", "Slug", "Kind", "Team"],
+        [_("Area"), _("Slug"), _("Kind"), _("Team")],
         [
             [area.name, area.slug, area.kind, team.name]
             for team in teams

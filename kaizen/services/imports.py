@@ -23,8 +23,12 @@ from enum import Enum
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
+from flask_babel import force_locale, lazy_pgettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from kaizen.formatting import number
 from kaizen.models import (
     Area,
     BoardColumn,
@@ -50,7 +54,7 @@ class ImportFileError(ValueError):
     """The file cannot be read at all (not CSV or XLSX, no heading, unknown kind)."""
 
 
-# Field name -> headings it is known by (compared lower-case, without "(utc)").
+# Field name -> English headings it is known by (compared lower-case, without "(utc)").
 OBSERVATION_FIELDS: dict[str, tuple[str, ...]] = {
     "observed_at": ("observed at", "observed", "date", "when"),
     "area": ("area", "area name", "workstation"),
@@ -78,6 +82,51 @@ REQUIRED = {
     "observations": ("area", "waste", "description"),
     "cards": ("title", "team"),
 }
+# The headings Kaizen's own CSV exports write (services/exports.py), marked with the same
+# words: an export in the reader's language reads back, beside the English headings above.
+EXPORTED_HEADINGS: dict[str, dict[str, Any]] = {
+    "observations": {
+        "observed_at": _l("Observed at ({zone})"),
+        "area": _l("Area"),
+        "waste": _l("Waste"),
+        "description": _l("Description"),
+        "minutes_lost": _l("Minutes lost"),
+        "frequency": _l("Frequency"),
+        "reporter": _l("Reported by"),
+    },
+    "cards": {
+        "title": _l("Title"),
+        "team": _l("Team"),
+        "column": _l("Column"),
+        "area": _l("Area"),
+        "waste": _l("Waste"),
+        "owner": _l("Owner"),
+        "outcome": _l("Outcome"),
+        "created_at": _l("Created at ({zone})"),
+        "in_column_since": _l("In column since ({zone})"),
+        "finished_at": _l("Finished at ({zone})"),
+    },
+}
+# How each field reads in the preview's "Imported as" column.
+FIELD_LABELS = {
+    "observed_at": lazy_pgettext("imported field", "observed at"),
+    "area": lazy_pgettext("imported field", "area"),
+    "waste": lazy_pgettext("imported field", "waste"),
+    "description": lazy_pgettext("imported field", "description"),
+    "minutes_lost": lazy_pgettext("imported field", "minutes lost"),
+    "frequency": lazy_pgettext("imported field", "frequency"),
+    "reporter": lazy_pgettext("imported field", "reporter"),
+    "title": lazy_pgettext("imported field", "title"),
+    "team": lazy_pgettext("imported field", "team"),
+    "column": lazy_pgettext("imported field", "column"),
+    "owner": lazy_pgettext("imported field", "owner"),
+    "problem": lazy_pgettext("imported field", "problem"),
+    "countermeasure": lazy_pgettext("imported field", "countermeasure"),
+    "outcome": lazy_pgettext("imported field", "outcome"),
+    "created_at": lazy_pgettext("imported field", "created at"),
+    "in_column_since": lazy_pgettext("imported field", "in column since"),
+    "finished_at": lazy_pgettext("imported field", "finished at"),
+}
 
 
 @dataclass
@@ -97,6 +146,13 @@ class Preview:
         """True when every row can be imported."""
         return not self.errors
 
+    @property
+    def columns(self) -> list[tuple[str, str | None]]:
+        """Each heading with the field it fills as the reader reads it (None: ignored)."""
+        return [
+            (heading, str(FIELD_LABELS[name]) if name else None) for heading, name in self.mapping
+        ]
+
 
 def read_table(name: str, data: bytes) -> list[list[str]]:
     """The file's cells as text, heading row first (CSV in UTF-8, with or without BOM, or XLSX)."""
@@ -106,10 +162,10 @@ def read_table(name: str, data: bytes) -> list[list[str]]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise ImportFileError(
-            "The file is not UTF-8 text: save it as CSV UTF-8 or XLSX."
+            _("The file is not UTF-8 text: save it as CSV UTF-8 or XLSX.")
         ) from error
     if "\0" in text:
-        raise ImportFileError("The file is not a CSV or XLSX spreadsheet.")
+        raise ImportFileError(_("The file is not a CSV or XLSX spreadsheet."))
     return [row for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)]
 
 
@@ -122,7 +178,7 @@ def _read_xlsx(data: bytes) -> list[list[str]]:
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
-        raise ImportFileError("The file is not a readable XLSX workbook.") from error
+        raise ImportFileError(_("The file is not a readable XLSX workbook.")) from error
     sheet = book.worksheets[0]
     rows = []
     for values in sheet.iter_rows(values_only=True):
@@ -189,27 +245,42 @@ def _map(headings: list[str], fields: dict[str, tuple[str, ...]]) -> list[tuple[
     return mapping
 
 
+def known_headings(kind: str) -> dict[str, tuple[str, ...]]:
+    """Each field's headings: the English ones, and the one our export writes for it in the
+    reader's language."""
+    known = {}
+    for name, english in FIELDS[kind].items():
+        exported = EXPORTED_HEADINGS[kind].get(name)
+        known[name] = english + ((_key(str(exported)),) if exported is not None else ())
+    return known
+
+
 def detect_kind(headings: list[str]) -> str:
     """'cards' when the file has a title column, 'observations' when it has a description."""
     keys = {_key(heading) for heading in headings}
-    if keys & set(CARD_FIELDS["title"]):
+    if keys & set(known_headings("cards")["title"]):
         return "cards"
-    if keys & set(OBSERVATION_FIELDS["description"]):
+    if keys & set(known_headings("observations")["description"]):
         return "observations"
     raise ImportFileError(
-        "The heading row names neither a Title column (cards) nor a Description column "
-        "(observations)."
+        _(
+            "The heading row names neither a Title column (cards) nor a Description column "
+            "(observations)."
+        )
     )
 
 
-def _enum(enum_cls: type[E], text: str, what: str) -> E:
-    """An enum member from its value or its label, any case."""
-    wanted = text.strip().lower()
+def _words(enum_cls: type[E]) -> dict[str, E]:
+    """An enum's members by their code, English label and label in the reader's language
+    (lower-case; the first member to claim a word keeps it)."""
+    with force_locale("en"):
+        english = {member: str(getattr(member, "label", "")) for member in enum_cls}
+    words: dict[str, E] = {}
     for member in enum_cls:
-        if wanted in (str(member.value).lower(), str(getattr(member, "label", "")).lower()):
-            return member
-    choices = ", ".join(str(getattr(m, "label", m.value)) for m in enum_cls)
-    raise ValueError(f"{what} “{text}” is not one of: {choices}")
+        for word in (str(member.value), english[member], str(getattr(member, "label", ""))):
+            if word:
+                words.setdefault(word.lower(), member)
+    return words
 
 
 _FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d", "%d/%m/%Y")
@@ -223,7 +294,13 @@ def _when(text: str, what: str, zone: ZoneInfo) -> datetime:
         except ValueError:
             continue
         return local.replace(tzinfo=zone).astimezone(UTC).replace(tzinfo=None)
-    raise ValueError(f"{what} “{text}” is not a date like 2026-03-31 or 2026-03-31 14:05")
+    raise ValueError(
+        _(
+            "%(what)s “%(text)s” is not a date like 2026-03-31 or 2026-03-31 14:05",
+            what=what,
+            text=text,
+        )
+    )
 
 
 def _slug(name: str) -> str:
@@ -242,6 +319,10 @@ class _Places:
         self.users = {u.display_name.lower(): u for u in session.scalars(select(User))}
         self.new_teams: list[str] = []
         self.new_areas: list[str] = []
+        # Read once per import: the words each vocabulary is written in.
+        self.words: dict[type[Enum], dict[str, Any]] = {
+            enum_cls: _words(enum_cls) for enum_cls in (Waste, Frequency, BoardColumn, Outcome)
+        }
 
     def team(self, name: str) -> Team:
         found = self.teams.get(name.lower())
@@ -263,6 +344,21 @@ class _Places:
         """A time column's cell as a stored (UTC) moment."""
         return _when(text, label, self.zones.get(field) or current_zone())
 
+    def member(self, enum_cls: type[E], text: str, what: str) -> E:
+        """An enum member from its code or its label (English or the reader's), any case."""
+        found: E | None = self.words[enum_cls].get(text.strip().lower())
+        if found is not None:
+            return found
+        choices = ", ".join(str(getattr(m, "label", m.value)) for m in enum_cls)
+        raise ValueError(
+            _(
+                "%(what)s “%(text)s” is not one of: %(choices)s",
+                what=what,
+                text=text,
+                choices=choices,
+            )
+        )
+
     def _free_slug(self, name: str, model: type[Team] | type[Area]) -> str:
         taken = {t.slug for t in self.teams.values()} | {a.slug for a in self.areas.values()}
         taken |= set(self.session.scalars(select(model.slug)))
@@ -278,22 +374,26 @@ def _observation(cells: dict[str, str], places: _Places) -> Observation:
     """One observation from its cells, or ValueError with the reason."""
     description = cells.get("description", "").strip()
     if not description:
-        raise ValueError("Description is empty")
+        raise ValueError(_("Description is empty"))
     if not cells.get("area", "").strip():
-        raise ValueError("Area is empty")
+        raise ValueError(_("Area is empty"))
     minutes_text = cells.get("minutes_lost", "").strip()
     if minutes_text and not minutes_text.isdigit():
-        raise ValueError(f"Minutes lost “{minutes_text}” is not a whole number of minutes")
+        raise ValueError(
+            _("Minutes lost “%(text)s” is not a whole number of minutes", text=minutes_text)
+        )
     observed = cells.get("observed_at", "").strip()
     frequency = cells.get("frequency", "").strip()
     reporter = places.users.get(cells.get("reporter", "").strip().lower())
     return Observation(
-        observed_at=places.when(observed, "observed_at", "Observed at") if observed else utcnow(),
+        observed_at=places.when(observed, "observed_at", _("Observed at"))
+        if observed
+        else utcnow(),
         area=places.area(cells["area"].strip()),
-        waste=_enum(Waste, cells.get("waste", ""), "Waste"),
+        waste=places.member(Waste, cells.get("waste", ""), _("Waste")),
         description=description,
         minutes_lost=int(minutes_text) if minutes_text else None,
-        frequency=_enum(Frequency, frequency, "Frequency") if frequency else None,
+        frequency=places.member(Frequency, frequency, _("Frequency")) if frequency else None,
         reporter=reporter,
     )
 
@@ -302,21 +402,23 @@ def _card(cells: dict[str, str], places: _Places) -> Improvement:
     """One card with its move history, or ValueError with the reason."""
     title = cells.get("title", "").strip()
     if not title:
-        raise ValueError("Title is empty")
+        raise ValueError(_("Title is empty"))
     if not cells.get("team", "").strip():
-        raise ValueError("Team is empty")
+        raise ValueError(_("Team is empty"))
     column_text = cells.get("column", "").strip()
-    column = _enum(BoardColumn, column_text, "Column") if column_text else BoardColumn.IDEAS
+    column = (
+        places.member(BoardColumn, column_text, _("Column")) if column_text else BoardColumn.IDEAS
+    )
     outcome_text = cells.get("outcome", "").strip()
-    outcome = _enum(Outcome, outcome_text, "Outcome") if outcome_text else None
+    outcome = places.member(Outcome, outcome_text, _("Outcome")) if outcome_text else None
     if outcome and column != BoardColumn.DONE:
-        raise ValueError("Only a card in Done has an outcome")
+        raise ValueError(_("Only a card in %(done)s has an outcome", done=BoardColumn.DONE.label))
     dates = {
         name: places.when(cells[name], name, label)
         for name, label in (
-            ("created_at", "Created at"),
-            ("in_column_since", "In column since"),
-            ("finished_at", "Finished at"),
+            ("created_at", _("Created at")),
+            ("in_column_since", _("In column since")),
+            ("finished_at", _("Finished at")),
         )
         if cells.get(name, "").strip()
     }
@@ -325,7 +427,7 @@ def _card(cells: dict[str, str], places: _Places) -> Improvement:
     if column == BoardColumn.DONE and "finished_at" in dates:
         arrived = dates["finished_at"]
     if arrived < created:
-        raise ValueError("It arrived in its column before it was created")
+        raise ValueError(_("It arrived in its column before it was created"))
     team = places.team(cells["team"].strip())
     area_name = cells.get("area", "").strip()
     waste_text = cells.get("waste", "").strip()
@@ -333,7 +435,7 @@ def _card(cells: dict[str, str], places: _Places) -> Improvement:
         title=title[:200],
         team=team,
         area=places.area(area_name, team) if area_name else None,
-        waste=_enum(Waste, waste_text, "Waste") if waste_text else None,
+        waste=places.member(Waste, waste_text, _("Waste")) if waste_text else None,
         owner=places.users.get(cells.get("owner", "").strip().lower()),
         problem=cells.get("problem", "").strip(),
         countermeasure=cells.get("countermeasure", "").strip(),
@@ -361,18 +463,21 @@ def import_rows(
 ) -> Preview:
     """Check every row and, unless a dry run or any row is bad, import them all in one commit."""
     if not table:
-        raise ImportFileError("The file is empty: it needs a heading row and at least one row.")
+        raise ImportFileError(_("The file is empty: it needs a heading row and at least one row."))
     if len(table) - 1 > MAX_ROWS:
-        raise ImportFileError(f"The file has more than {MAX_ROWS:,} rows; split it.")
+        raise ImportFileError(
+            _("The file has more than %(most)s rows; split it.", most=number(MAX_ROWS, 0))
+        )
     headings, body = table[0], table[1:]
     kind = kind or detect_kind(headings)
-    mapping = _map(headings, FIELDS[kind])
+    mapping = _map(headings, known_headings(kind))
     preview = Preview(kind=kind, mapping=mapping, rows=len(body))
     mapped = {name for _heading, name in mapping if name}
     missing = [name for name in REQUIRED[kind] if name not in mapped]
     if missing:
-        names = ", ".join(name.replace("_", " ").capitalize() for name in missing)
-        preview.errors.append((1, f"No column for: {names}"))
+        labels = [str(FIELD_LABELS[name]) for name in missing]
+        names = ", ".join(label[:1].upper() + label[1:] for label in labels)
+        preview.errors.append((1, _("No column for: %(names)s", names=names)))
         return preview
     zones = {name: zone for heading, name in mapping if name and (zone := _heading_zone(heading))}
     places = _Places(session, zones)

@@ -8,6 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
@@ -84,15 +87,15 @@ def create_improvement(
 # One card, everything about it: reading it for its page, editing it safely.
 # --------------------------------------------------------------------------------------
 
-STALE_MESSAGE = (
+STALE_MESSAGE = _l(
     "Someone changed this card while you were editing. Here is the latest; "
     "your text is below so you can re-apply it."
 )
 TITLE_MAX = 200
 ROOT_CAUSE_STATUS_LABELS = {
-    RootCauseStatus.OPEN: "Open — still digging",
-    RootCauseStatus.COUNTERMEASURE: "Countermeasure chosen",
-    RootCauseStatus.VERIFIED: "Verified",
+    RootCauseStatus.OPEN: _l("Open — still digging"),
+    RootCauseStatus.COUNTERMEASURE: _l("Countermeasure chosen"),
+    RootCauseStatus.VERIFIED: _l("Verified"),
 }
 # The fields of a card people edit in place (team, owner and area by id).
 EDITABLE_FIELDS = frozenset(
@@ -122,7 +125,7 @@ class StaleCard(Exception):
     """The card changed after the edit's form was loaded; nothing was written."""
 
     def __init__(self, improvement_id: int) -> None:
-        super().__init__(STALE_MESSAGE)
+        super().__init__(str(STALE_MESSAGE))
         self.improvement_id = improvement_id
 
 
@@ -175,20 +178,24 @@ def describe_duration(span: timedelta) -> str:
     minutes = max(0, int(span.total_seconds() // 60))
     days, minutes = divmod(minutes, 24 * 60)
     hours, minutes = divmod(minutes, 60)
+    # Whole phrases, so each language orders and inflects them its own way.
+    if days and hours:
+        return ngettext("%(num)d day %(hours)d h", "%(num)d days %(hours)d h", days, hours=hours)
     if days:
-        day_text = "1 day" if days == 1 else f"{days} days"
-        return f"{day_text} {hours} h" if hours else day_text
+        return ngettext("%(num)d day", "%(num)d days", days)
+    if hours and minutes:
+        return _("%(hours)d h %(minutes)d min", hours=hours, minutes=minutes)
     if hours:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    return f"{minutes} min"
+        return _("%(hours)d h", hours=hours)
+    return _("%(minutes)d min", minutes=minutes)
 
 
 def outcome_text(outcome: Outcome | None) -> str | None:
     """How a finished card's outcome reads: both outcomes are finished work."""
     if outcome is Outcome.ADOPTED:
-        return "Adopted"
+        return _("Adopted")
     if outcome is Outcome.NOT_ADOPTED:
-        return "Not adopted — a finished experiment that teaches"
+        return _("Not adopted — a finished experiment that teaches")
     return None
 
 
@@ -326,13 +333,13 @@ def validate_card_fields(changes: dict[str, Any]) -> dict[str, str]:
     if "title" in changes:
         title = (changes["title"] or "").strip()
         if not title:
-            errors["title"] = "Give the card a title."
+            errors["title"] = _("Give the card a title.")
         elif len(title) > TITLE_MAX:
-            errors["title"] = f"Keep the title to {TITLE_MAX} characters or fewer."
+            errors["title"] = _("Keep the title to %(count)s characters or fewer.", count=TITLE_MAX)
     for name in _NOT_NEGATIVE:
         value = changes.get(name)
         if value is not None and value < 0:
-            errors[name] = "Use 0 or more."
+            errors[name] = _("Use 0 or more.")
     return errors
 
 
@@ -390,7 +397,7 @@ def set_blocked(
     open_periods = [p for p in card.block_periods if p.ended_at is None]
     if blocked:
         if not reason:
-            raise CardInputError({"blocked_reason": "Say what the card is waiting for."})
+            raise CardInputError({"blocked_reason": _("Say what the card is waiting for.")})
         if card.blocked and card.blocked_reason == reason and open_periods:
             return card
         if open_periods:
@@ -434,10 +441,10 @@ def save_reflection(
     """Write or rewrite a finished card's reflection; anonymous keeps no author at all."""
     _check_version(session, card, expected_version)
     if card.board_column is not BoardColumn.DONE:
-        raise CardInputError({"answers": "Reflections are written once the card is in Done."})
+        raise CardInputError({"answers": _("Reflections are written once the card is in Done.")})
     answers = [(text or "").strip() for text in (learnt, take_forward, do_differently)]
     if not any(answers):
-        raise CardInputError({"answers": "Answer at least one of the three questions."})
+        raise CardInputError({"answers": _("Answer at least one of the three questions.")})
     now = now or utcnow()
     reflection = card.reflection
     if reflection is None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from babel import Locale
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.datastructures import LanguageAccept
@@ -132,7 +133,7 @@ def checked_language(code: str) -> str:
         return ""
     found = shipped(code)
     if found is None:
-        raise LanguageError(f"{code!r} is not a language Kaizen speaks.")
+        raise LanguageError(_("%(code)s is not a language Kaizen speaks.", code=repr(code)))
     return found
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import selectinload
 
@@ -170,6 +171,7 @@ def find_lessons(
     )
     reflections = session.scalars(query).all()
     done = first_done_at(session, [r.improvement_id for r in reflections])
+    anonymous = _("Anonymous")
     rows = []
     for r in reflections:
         card = r.improvement
@@ -188,7 +190,7 @@ def find_lessons(
                 learnt=r.learnt,
                 take_forward=r.take_forward,
                 do_differently=r.do_differently,
-                author=r.author.display_name if r.author else "Anonymous",
+                author=r.author.display_name if r.author else anonymous,
                 finished_at=done.get(card.id),
                 written_at=r.created_at,
             )

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from kaizen.formatting import month_name
 from kaizen.services.plant_time import day_start, to_local
 
 _CODE = re.compile(r"(\d{4})-(\d{2})")
@@ -55,8 +56,8 @@ class Month:
 
     @property
     def label(self) -> str:
-        """'March 2026': the form people read."""
-        return self.first_day.strftime("%B %Y")
+        """'March 2026' ('März 2026'): the form people read, in the reader's language."""
+        return month_name(self.first_day)
 
     @property
     def first_day(self) -> date:
@@ -106,7 +107,10 @@ class Month:
         return self.code
 
     def __format__(self, spec: str) -> str:
-        """strftime codes of the month's first day (`f"{month:%b %Y}"`); the code without."""
+        """strftime codes of the month's first day (`f"{month:%Y-%m}"`); the code without.
+
+        strftime names months in English only: text people read uses `label` or
+        `kaizen.formatting.month_name`, never this."""
         return self.first_day.strftime(spec) if spec else self.code
 
 

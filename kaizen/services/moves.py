@@ -14,6 +14,8 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, cast
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CursorResult, Table, bindparam, select, update
 
 from kaizen.models import (
@@ -42,7 +44,7 @@ from kaizen.services.scope import works_on_team
 
 REASON_MAX_LENGTH = 500
 
-STALE_MESSAGE = "Someone else moved this card a moment ago — the board now shows the latest."
+STALE_MESSAGE = _l("Someone else moved this card a moment ago — the board now shows the latest.")
 
 # Core statements on the table itself: they bypass version_id_col, as wanted below.
 _card_table = cast(Table, Improvement.__table__)
@@ -60,7 +62,7 @@ class CardNotFound(MoveRefused):
     """The card does not exist (any more)."""
 
     def __init__(self, card_id: int) -> None:
-        super().__init__("That card is no longer on the board.")
+        super().__init__(_("That card is no longer on the board."))
         self.card_id = card_id
 
 
@@ -68,7 +70,7 @@ class StaleVersion(MoveRefused):
     """The card changed since the person saw it; nothing was written."""
 
     def __init__(self, card_id: int) -> None:
-        super().__init__(STALE_MESSAGE)
+        super().__init__(str(STALE_MESSAGE))
         self.card_id = card_id
 
 
@@ -87,8 +89,13 @@ class WipLimitExceeded(MoveRefused):
 
     def __init__(self, info: LimitInfo) -> None:
         super().__init__(
-            f"{info.column.label} is full ({info.count} / {info.limit}). "
-            "Finish something first, or ask your lead to change the limit."
+            _(
+                "%(column)s is full (%(count)s / %(limit)s). "
+                "Finish something first, or ask your lead to change the limit.",
+                column=info.column.label,
+                count=info.count,
+                limit=info.limit,
+            )
         )
         self.info = info
 
@@ -98,8 +105,13 @@ class SoftLimitNeedsReason(MoveRefused):
 
     def __init__(self, info: LimitInfo) -> None:
         super().__init__(
-            f"{info.column.label} is at its limit ({info.count} / {info.limit}). "
-            "You can still move the card: say briefly why."
+            _(
+                "%(column)s is at its limit (%(count)s / %(limit)s). "
+                "You can still move the card: say briefly why.",
+                column=info.column.label,
+                count=info.count,
+                limit=info.limit,
+            )
         )
         self.info = info
 
@@ -108,7 +120,7 @@ class OutcomeRequired(MoveRefused):
     """A card moving to Done needs its outcome: adopted or not adopted."""
 
     def __init__(self) -> None:
-        super().__init__("How did it end? Choose adopted or not adopted to finish the card.")
+        super().__init__(_("How did it end? Choose adopted or not adopted to finish the card."))
 
 
 class InvalidMove(MoveRefused):
@@ -119,14 +131,14 @@ class OtherTeamsCard(MoveRefused):
     """The card belongs to a team the mover does not work on (services/scope.py)."""
 
     def __init__(self) -> None:
-        super().__init__("This card belongs to another team: you can read it, not move it.")
+        super().__init__(_("This card belongs to another team: you can read it, not move it."))
 
 
 class MoveKeyReused(MoveRefused):
     """The move's key was already used for a different move: nothing was written."""
 
     def __init__(self) -> None:
-        super().__init__("This move was already sent with other details. Reload the board.")
+        super().__init__(_("This move was already sent with other details. Reload the board."))
 
 
 @dataclass(frozen=True)
@@ -199,9 +211,11 @@ def move_card(
     now = now or utcnow()
     reason = (reason or "").strip() or None
     if reason is not None and len(reason) > REASON_MAX_LENGTH:
-        raise InvalidMove(f"Please keep the reason under {REASON_MAX_LENGTH} characters.")
+        raise InvalidMove(
+            _("Please keep the reason under %(count)s characters.", count=REASON_MAX_LENGTH)
+        )
     if position is not None and position < 0:
-        raise InvalidMove("That position is not on the board.")
+        raise InvalidMove(_("That position is not on the board."))
     try:
         key = valid_key(key)
     except InvalidKey as error:

@@ -488,7 +488,7 @@ def link_to_improvement(
     """Link the report to a card (twice is harmless); NotYourTeam: not `by_user`'s team."""
     card = session.get(Improvement, improvement_id)
     if card is None:
-        raise ObservationError("That improvement card no longer exists.")
+        raise ObservationError(_("That improvement card no longer exists."))
     if by_user is not None:
         require_team(by_user, card.team_id)
     if card not in observation.improvements:
@@ -503,7 +503,7 @@ def link_to_root_cause(
     may not work on it (it belongs to other teams' cards)."""
     record = session.get(RootCause, root_cause_id)
     if record is None:
-        raise ObservationError("That five-whys record no longer exists.")
+        raise ObservationError(_("That five-whys record no longer exists."))
     if by_user and not works_on_record(by_user, [c.team_id for c in record.improvements]):
         raise NotYourTeam()
     if record not in observation.root_causes:
@@ -529,7 +529,7 @@ def improvement_from_observation(
     when `created_by` does not work on that team (services/scope.py)."""
     team = observation.area.team or session.scalar(select(Team).order_by(Team.name).limit(1))
     if team is None:
-        raise ObservationError("There is no team yet to own the card. Ask a lead to add one.")
+        raise ObservationError(_("There is no team yet to own the card. Ask a lead to add one."))
     if created_by is not None:
         require_team(created_by, team.id)
     return create_improvement(

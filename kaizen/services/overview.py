@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -37,12 +38,12 @@ def reporting_note(this_month: int, last_month: int) -> str:
     """A true line about the month's reports so far against last month's, that never blames:
     more reports are good news, fewer are an invitation, not a failure."""
     if this_month == 0 and last_month == 0:
-        return "No reports yet. Any waste you see is worth one: every report helps us improve."
+        return _("No reports yet. Any waste you see is worth one: every report helps us improve.")
     if this_month > last_month:
-        return "More than last month: more problems seen early — a healthy sign."
+        return _("More than last month: more problems seen early — a healthy sign.")
     if this_month == last_month:
-        return "As many as last month so far. Every report helps us improve."
-    return (
+        return _("As many as last month so far. Every report helps us improve.")
+    return _(
         "Fewer than last month so far — the month is not over. Every waste seen is worth a report."
     )
 

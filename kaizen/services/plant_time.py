@@ -16,6 +16,7 @@ from contextvars import ContextVar
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from flask_babel import gettext as _
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -42,11 +43,16 @@ def parse_zone(name: str | None) -> ZoneInfo:
     """The IANA zone called `name` ('Europe/Berlin'); TimeZoneError for anything else."""
     text = (name or "").strip()
     if not text or text.startswith(("/", ".")) or ".." in text or text not in zone_names():
-        raise TimeZoneError(f"{text or 'A blank name'!r} is not a time zone (e.g. Europe/Berlin).")
+        raise TimeZoneError(_not_a_zone(text))
     try:
         return ZoneInfo(text)
     except (ZoneInfoNotFoundError, ValueError) as error:
-        raise TimeZoneError(f"{text!r} is not a time zone (e.g. Europe/Berlin).") from error
+        raise TimeZoneError(_not_a_zone(text)) from error
+
+
+def _not_a_zone(text: str) -> str:
+    name = repr(text) if text else repr(_("A blank name"))
+    return _("%(name)s is not a time zone (e.g. Europe/Berlin).", name=name)
 
 
 _NAMES: set[str] = set()

@@ -43,7 +43,7 @@ from kaizen.services.report_page import CHART_NAMES, TABLES, draw, table
 from kaizen.services.reports import MonthlyReport, ReportParams, monthly_report
 
 # Bump when a chart's drawing or the page changes, so no build of the old look is served.
-REVISION = "3"
+REVISION = "4"
 LOCK_TIMEOUT = timedelta(seconds=120)
 POLL_SECONDS = 0.05
 MAX_WAIT_SECONDS = 150.0

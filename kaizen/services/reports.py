@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from kaizen.models import Area, Outcome, Team
@@ -72,12 +73,13 @@ class ReportParams:
 
     @property
     def heading(self) -> str:
-        """'Improvement report — March 2026'."""
-        return f"Improvement report — {self.month.label}"
+        """'Improvement report — March 2026', in the reader's language."""
+        return _("Improvement report — %(month)s", month=self.month.label)
 
     @property
     def unit(self) -> str:
-        """How durations are counted, for axis labels and table headings."""
+        """How durations are counted, as a code ('days', 'working days') that charts and
+        tables turn into their own words (`chart_style.per_unit`)."""
         return "working days" if self.working_days else "days"
 
     def filters(self) -> dict[str, Any]:

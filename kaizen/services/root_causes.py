@@ -9,9 +9,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from kaizen.formatting import short_day
 from kaizen.models import (
     Improvement,
     Observation,
@@ -64,7 +67,13 @@ BLAME_PHRASES = (
     "fault of",
     "blame",
 )
-BLAME_PROMPT = "Ask why the process allowed it"
+BLAME_PROMPT = _l("Ask why the process allowed it")
+
+# Shared with the forms (kaizen/root_causes/forms.py); translated when shown.
+NO_PROBLEM = _l("Describe the problem in a sentence.")
+NO_QUESTION = _l("Write the question: why did it happen?")
+NO_ANSWER = _l("Write the answer: because ...")
+NO_COUNTERMEASURE = _l("Choose a countermeasure before marking it chosen or verified.")
 
 
 class RootCauseError(ValueError):
@@ -197,7 +206,7 @@ def create_root_cause(
 ) -> RootCause:
     """Start a record with its problem and first step, linked to where it came from."""
     if not problem.strip():
-        raise RootCauseError("Describe the problem in a sentence.")
+        raise RootCauseError(str(NO_PROBLEM))
     record = RootCause(problem=problem.strip(), created_by=created_by)
     if observation is not None:
         record.observations.append(observation)
@@ -211,9 +220,9 @@ def create_root_cause(
 
 def _check_step(why: str, because: str) -> None:
     if not why.strip():
-        raise RootCauseError("Write the question: why did it happen?")
+        raise RootCauseError(str(NO_QUESTION))
     if not because.strip():
-        raise RootCauseError("Write the answer: because ...")
+        raise RootCauseError(str(NO_ANSWER))
 
 
 def _append_step(session: DbSession, record: RootCause, why: str, because: str) -> WhyStep:
@@ -236,7 +245,7 @@ def _step(record: RootCause, step_id: int) -> WhyStep:
     for step in record.steps:
         if step.id == step_id:
             return step
-    raise RootCauseError("That step is not part of this record any more.")
+    raise RootCauseError(_("That step is not part of this record any more."))
 
 
 def update_step(
@@ -252,7 +261,7 @@ def update_step(
 def remove_last_step(session: DbSession, record: RootCause) -> None:
     """Remove the bottom step; the first step always stays."""
     if len(record.steps) <= 1:
-        raise RootCauseError("A five whys needs at least one step.")
+        raise RootCauseError(_("A five whys needs at least one step."))
     session.delete(record.steps[-1])
     record.steps.pop()
     session.commit()
@@ -275,7 +284,7 @@ def move_step(session: DbSession, record: RootCause, step_id: int, offset: int) 
 def update_problem(session: DbSession, record: RootCause, problem: str) -> None:
     """Reword the problem statement."""
     if not problem.strip():
-        raise RootCauseError("Describe the problem in a sentence.")
+        raise RootCauseError(str(NO_PROBLEM))
     record.problem = problem.strip()
     session.commit()
 
@@ -291,7 +300,7 @@ def update_conclusion(
 ) -> None:
     """Set the root cause, its category, the countermeasure and where the record stands."""
     if status is not RootCauseStatus.OPEN and not countermeasure.strip():
-        raise RootCauseError("Choose a countermeasure before marking it chosen or verified.")
+        raise RootCauseError(str(NO_COUNTERMEASURE))
     record.root_cause = root_cause.strip()
     record.category = category
     record.countermeasure = countermeasure.strip()
@@ -333,7 +342,7 @@ def _linked(session: DbSession, model: Any, ids: Sequence[int], field: str) -> l
     found = list(session.scalars(select(model).where(model.id.in_(set(ids))))) if ids else []
     missing = sorted(set(ids) - {item.id for item in found})
     if missing:
-        raise RootCauseError(f"No such id: {', '.join(map(str, missing))}.", field)
+        raise RootCauseError(_("No such id: %(ids)s.", ids=", ".join(map(str, missing))), field)
     return found
 
 
@@ -354,11 +363,9 @@ def save_record(
         ):
             raise NotYourTeam()
         if not data.problem.strip():
-            raise RootCauseError("Describe the problem in a sentence.", "problem")
+            raise RootCauseError(str(NO_PROBLEM), "problem")
         if data.status is not RootCauseStatus.OPEN and not data.countermeasure.strip():
-            raise RootCauseError(
-                "Choose a countermeasure before marking it chosen or verified.", "countermeasure"
-            )
+            raise RootCauseError(str(NO_COUNTERMEASURE), "countermeasure")
         for why, because in data.steps:
             _check_step(why, because)
         if record is None:
@@ -556,7 +563,7 @@ def link_options(
     return (
         [(str(c.id), f"#{c.id} {c.title}") for c in cards],
         [
-            (str(o.id), f"{o.observed_at:%d %b} · {o.area.name} · {o.description[:60]}")
+            (str(o.id), f"{short_day(o.observed_at)} · {o.area.name} · {o.description[:60]}")
             for o in observations
         ],
     )

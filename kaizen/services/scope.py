@@ -14,15 +14,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from flask_babel import lazy_gettext as _l
+
 from kaizen.models import Role, User
+
+OTHER_TEAM = _l("This belongs to another team: you can read it, not change it.")
 
 
 class NotYourTeam(PermissionError):
-    """An action on another team's work; `message` says so in plain words."""
+    """An action on another team's work; `message` says so in plain words (by default in the
+    reader's language, read when the error is raised)."""
 
-    def __init__(
-        self, message: str = "This belongs to another team: you can read it, not change it."
-    ) -> None:
+    def __init__(self, message: str | None = None) -> None:
+        message = str(OTHER_TEAM) if message is None else message
         super().__init__(message)
         self.message = message
 

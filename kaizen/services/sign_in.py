@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
+from flask_babel import ngettext
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -43,11 +44,23 @@ class SignInLocked(Exception):
         self.until = until
         wait = max(1, math.ceil((until - now).total_seconds()))
         self.wait_seconds = wait
-        when = f"{wait} seconds" if wait < 90 else f"{math.ceil(wait / 60)} minutes"
-        super().__init__(
-            "Too many sign-in attempts. For your account's safety, sign-in is paused: "
-            f"please try again in {when}."
-        )
+        if wait < 90:
+            message = ngettext(
+                "Too many sign-in attempts. For your account's safety, sign-in is paused: "
+                "please try again in %(num)d second.",
+                "Too many sign-in attempts. For your account's safety, sign-in is paused: "
+                "please try again in %(num)d seconds.",
+                wait,
+            )
+        else:
+            message = ngettext(
+                "Too many sign-in attempts. For your account's safety, sign-in is paused: "
+                "please try again in %(num)d minute.",
+                "Too many sign-in attempts. For your account's safety, sign-in is paused: "
+                "please try again in %(num)d minutes.",
+                math.ceil(wait / 60),
+            )
+        super().__init__(message)
 
 
 @cache

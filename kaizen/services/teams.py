@@ -6,12 +6,18 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
 from kaizen.models import Area, BoardColumn, ColumnLimit, KioskDevice, Team, User, WipMode, utcnow
 from kaizen.services import DbSession
 from kaizen.services.scope import manages_team
+
+# Messages shared with the forms (kaizen/teams/forms.py), translated when shown.
+AT_LEAST_ONE = _l("Use 1 or more, or leave it blank for no limit.")
+NAME_NEEDED = _l("A name is needed.")
 
 # Done is finished work: it never has a WIP limit.
 LIMITABLE_COLUMNS = (BoardColumn.IDEAS, BoardColumn.PLAN, BoardColumn.DO, BoardColumn.CHECK)
@@ -39,9 +45,10 @@ class LimitSetting:
     def description(self) -> str:
         """How the setting reads: 'No limit', 'At most 4, soft (warns)'."""
         if self.wip_limit is None:
-            return "No limit"
-        how = "refuses more" if self.mode is WipMode.HARD else "warns, asks for a reason"
-        return f"At most {self.wip_limit} — {self.mode.value} ({how})"
+            return _("No limit")
+        if self.mode is WipMode.HARD:
+            return _("At most %(limit)s — hard (refuses more)", limit=self.wip_limit)
+        return _("At most %(limit)s — soft (warns, asks for a reason)", limit=self.wip_limit)
 
 
 def list_teams(session: DbSession) -> list[Team]:
@@ -89,11 +96,11 @@ def save_team_settings(
     errors: dict[str, str] = {}
     for column, (wip_limit, _mode) in limits.items():
         if column not in LIMITABLE_COLUMNS:
-            errors[f"{column.value}_limit"] = "Done is finished work and never has a limit."
+            errors[f"{column.value}_limit"] = _("Done is finished work and never has a limit.")
         elif wip_limit is not None and wip_limit < 1:
-            errors[f"{column.value}_limit"] = "Use 1 or more, or leave it blank for no limit."
+            errors[f"{column.value}_limit"] = str(AT_LEAST_ONE)
     if cycle_start_column not in CYCLE_START_COLUMNS:
-        errors["cycle_start_column"] = "Cycle time can start at Plan, Do or Check."
+        errors["cycle_start_column"] = _("Cycle time can start at Plan, Do or Check.")
     if errors:
         raise TeamSettingsError(errors)
     existing = {limit.board_column: limit for limit in team.column_limits}
@@ -118,6 +125,8 @@ def save_team_settings(
 NAME_MAX_LENGTH = 120
 SLUG_MAX_LENGTH = 60
 AREA_KINDS = ("workstation", "line", "cell")
+# What people read for each kind (the codes above are stored and exported).
+AREA_KIND_LABELS = {"workstation": _l("Workstation"), "line": _l("Line"), "cell": _l("Cell")}
 
 
 class PlaceError(ValueError):
@@ -151,9 +160,10 @@ def _clean_name(name: str) -> str:
     """A name as typed, spaces tidied; a PlaceError when blank or too long."""
     cleaned = " ".join((name or "").split())
     if not cleaned:
-        raise PlaceError({"name": "A name is needed."})
+        raise PlaceError({"name": str(NAME_NEEDED)})
     if len(cleaned) > NAME_MAX_LENGTH:
-        raise PlaceError({"name": f"Please keep the name under {NAME_MAX_LENGTH} characters."})
+        message = _("Please keep the name under %(count)s characters.", count=NAME_MAX_LENGTH)
+        raise PlaceError({"name": message})
     return cleaned
 
 
@@ -168,7 +178,7 @@ def create_team(session: DbSession, name: str) -> Team:
     """A new team with a slug made from its name (admins only, checked by the caller)."""
     name = _clean_name(name)
     if _team_name_taken(session, name):
-        raise PlaceError({"name": f"There is already a team called {name}."})
+        raise PlaceError({"name": _("There is already a team called %(name)s.", name=name)})
     team = Team(name=name, slug=_free_slug(session, Team, name))
     session.add(team)
     session.commit()
@@ -179,7 +189,7 @@ def rename_team(session: DbSession, team: Team, name: str) -> None:
     """Give a team a new name; its slug (board addresses, bookmarks) stays."""
     name = _clean_name(name)
     if _team_name_taken(session, name, except_id=team.id):
-        raise PlaceError({"name": f"There is already a team called {name}."})
+        raise PlaceError({"name": _("There is already a team called %(name)s.", name=name)})
     team.name = name
     session.commit()
 
@@ -212,9 +222,9 @@ def _check_area(name: str, kind: str, team_id: int | None, by_user: User) -> str
     name = _clean_name(name)
     errors: dict[str, str] = {}
     if kind not in AREA_KINDS:
-        errors["kind"] = "Choose workstation, line or cell."
+        errors["kind"] = _("Choose workstation, line or cell.")
     if not manages_team(by_user, team_id):
-        errors["team_id"] = "You can add and change areas of your own team only."
+        errors["team_id"] = _("You can add and change areas of your own team only.")
     if errors:
         raise PlaceError(errors)
     return name

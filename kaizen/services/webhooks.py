@@ -8,18 +8,43 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import func, select
 
+from kaizen.formatting import number
 from kaizen.models import DeliveryStatus, User, Webhook, WebhookDelivery, utcnow
 from kaizen.models.webhook import URL_MAX
 from kaizen.services import DbSession
 from kaizen.services.audit import record
-from kaizen.services.webhook_events import EVENTS, PING, body, delivery
+from kaizen.services.webhook_events import (
+    CARD_FINISHED,
+    CARD_MOVED,
+    EVENTS,
+    OBSERVATION_CREATED,
+    PING,
+    REFLECTION_WRITTEN,
+    body,
+    delivery,
+)
 
 NAME_MAX = 120
 SECRET_PREFIX = "whsec_"
 # How many of a hook's deliveries its page lists (newest first).
 LOG_LENGTH = 50
+# How each event and delivery status reads on the admin pages (the codes stay as they are).
+EVENT_LABELS = {
+    OBSERVATION_CREATED: _l("An observation is reported"),
+    CARD_MOVED: _l("A card moves to another column"),
+    CARD_FINISHED: _l("A card reaches Done"),
+    REFLECTION_WRITTEN: _l("A reflection is written or rewritten"),
+}
+STATUS_LABELS = {
+    DeliveryStatus.PENDING: lazy_pgettext("webhook delivery", "Waiting"),
+    DeliveryStatus.DELIVERED: lazy_pgettext("webhook delivery", "Delivered"),
+    DeliveryStatus.FAILED: lazy_pgettext("webhook delivery", "Failed"),
+}
 
 
 class WebhookError(ValueError):
@@ -34,18 +59,20 @@ def check_url(raw: str) -> str:
     """The address as it will be called; WebhookError when it is not an http(s) address."""
     url = raw.strip()
     if not url:
-        raise WebhookError("Give the address that receives the events.", "url")
+        raise WebhookError(_("Give the address that receives the events."), "url")
     if len(url) > URL_MAX:
-        raise WebhookError(f"Addresses can be at most {URL_MAX} characters.", "url")
+        raise WebhookError(
+            _("Addresses can be at most %(most)s characters.", most=number(URL_MAX, 0)), "url"
+        )
     if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
-        raise WebhookError("An address has no spaces or control characters.", "url")
+        raise WebhookError(_("An address has no spaces or control characters."), "url")
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - reading it checks the port is a number in range
     except ValueError:
-        raise WebhookError("That is not a web address.", "url") from None
+        raise WebhookError(_("That is not a web address."), "url") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise WebhookError("Use an address that starts with https:// or http://.", "url")
+        raise WebhookError(_("Use an address that starts with https:// or http://."), "url")
     return url
 
 
@@ -55,13 +82,13 @@ def register(
     """A new webhook; its signing secret is returned so the page can show it once."""
     name = name.strip()
     if not name:
-        raise WebhookError("Give the webhook a name that says what receives it.", "name")
+        raise WebhookError(_("Give the webhook a name that says what receives it."), "name")
     if len(name) > NAME_MAX:
-        raise WebhookError(f"Names can be at most {NAME_MAX} characters.", "name")
+        raise WebhookError(_("Names can be at most %(max)d characters.", max=NAME_MAX), "name")
     url = check_url(url)
     chosen = [code for code in EVENTS if code in events]
     if not chosen or len(chosen) != len(set(events)):
-        raise WebhookError("Choose at least one of the events listed.", "events")
+        raise WebhookError(_("Choose at least one of the events listed."), "events")
     secret = SECRET_PREFIX + secrets.token_urlsafe(32)
     hook = Webhook(
         name=name,

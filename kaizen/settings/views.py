@@ -17,6 +17,8 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 from wtforms import SelectField, StringField
 
@@ -41,11 +43,11 @@ bp = Blueprint("settings", __name__)
 class PlantSettingsForm(KaizenForm):
     """The plant's IANA time zone and default language."""
 
-    time_zone = StringField("Time zone")
+    time_zone = StringField(_l("Time zone"))
     language = SelectField(
-        "Default language",
+        _l("Default language"),
         choices=[
-            ("", "None: each browser's own language"),
+            ("", _l("None: each browser's own language")),
             *((language.code, language.name) for language in LANGUAGES),
         ],
     )
@@ -68,7 +70,7 @@ def plant() -> Response | tuple[str, int] | str:
             form.time_zone.errors = [str(error)]
         else:
             _remember(zone.key, form.language.data or "")
-            flash(f"The plant's time zone is now {zone.key}.", "success")
+            flash(_("The plant's time zone is now %(zone)s.", zone=zone.key), "success")
             return redirect(url_for(".plant"))
     status = 422 if form.errors else 200
     now = utcnow()
@@ -77,7 +79,7 @@ def plant() -> Response | tuple[str, int] | str:
         form=form,
         default=default,
         stored=stored,
-        now_local=to_local(now),
+        now=now,
         now_label=zone_label(now),
     ), status
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -95,7 +96,7 @@ def settings(slug: str) -> Response | tuple[str, int] | str:
             for name, message in error.errors.items():
                 form[name].errors = [*form[name].errors, message]
         else:
-            flash(f"Settings for {team.name} saved.", "success")
+            flash(_("Settings for %(team)s saved.", team=team.name), "success")
             return redirect(url_for(".settings", slug=team.slug))
     status = 422 if form.errors else 200
     return render_template("teams/settings.html", team=team, form=form), status
@@ -139,7 +140,7 @@ def new_team() -> Response | tuple[str, int]:
         except teams.PlaceError as error:
             _show_errors(form, error.errors)
         else:
-            flash(f"Team {team.name} added.", "success")
+            flash(_("Team %(team)s added.", team=team.name), "success")
             return redirect(url_for(".index", _anchor=f"team-{team.slug}"), 303)
     status = 422 if form.errors else 200
     return render_template("teams/team_form.html", form=form, team=None), status
@@ -157,7 +158,7 @@ def edit_team(slug: str) -> Response | tuple[str, int]:
         except teams.PlaceError as error:
             _show_errors(form, error.errors)
         else:
-            flash(f"Team renamed to {team.name}.", "success")
+            flash(_("Team renamed to %(team)s.", team=team.name), "success")
             return redirect(url_for(".index", _anchor=f"team-{team.slug}"), 303)
     status = 422 if form.errors else 200
     return render_template("teams/team_form.html", form=form, team=team), status
@@ -169,7 +170,7 @@ def archive_team(slug: str) -> Response:
     """Archive a team: it leaves menus and the plant board, its history stays (admins)."""
     team = _team_or_404(slug)
     teams.set_team_archived(db.session, team, True)
-    flash(f"{team.name} is archived. Its cards and history stay.", "success")
+    flash(_("%(team)s is archived. Its cards and history stay.", team=team.name), "success")
     return redirect(url_for(".index"), 303)
 
 
@@ -179,7 +180,7 @@ def restore_team(slug: str) -> Response:
     """Bring an archived team back (admins)."""
     team = _team_or_404(slug)
     teams.set_team_archived(db.session, team, False)
-    flash(f"{team.name} is back in use.", "success")
+    flash(_("%(name)s is back in use.", name=team.name), "success")
     return redirect(url_for(".index"), 303)
 
 
@@ -195,7 +196,7 @@ def _area_form(area: Area | None = None) -> AreaForm:
     form = AreaForm(obj=area)
     me = _me()
     managed = [(t.id, t.name) for t in teams.list_teams(db.session) if manages_team(me, t.id)]
-    blank = [("", "— no team —")] if acts_on_every_team(me) else []
+    blank = [("", _("— no team —"))] if acts_on_every_team(me) else []
     form.team_id.choices = [*blank, *managed]
     return form
 
@@ -206,7 +207,7 @@ def areas() -> str:
     """Every area with its team and QR code; leads change their own team's (leads, admins)."""
     me = _me()
     rows = [(area, manages_team(me, area.team_id)) for area in teams.list_areas(db.session)]
-    return render_template("teams/areas.html", rows=rows)
+    return render_template("teams/areas.html", rows=rows, kind_labels=teams.AREA_KIND_LABELS)
 
 
 @bp.route("/areas/new", methods=["GET", "POST"])
@@ -229,7 +230,9 @@ def new_area() -> Response | tuple[str, int]:
         except teams.PlaceError as error:
             _show_errors(form, error.errors)
         else:
-            flash(f"Area {area.name} added. Print its QR code for the line.", "success")
+            flash(
+                _("Area %(area)s added. Print its QR code for the line.", area=area.name), "success"
+            )
             return redirect(url_for(".areas"), 303)
     status = 422 if form.errors else 200
     return render_template("teams/area_form.html", form=form, area=None), status
@@ -262,7 +265,7 @@ def edit_area(slug: str) -> Response | tuple[str, int]:
         except teams.PlaceError as error:
             _show_errors(form, error.errors)
         else:
-            flash(f"Area {area.name} saved.", "success")
+            flash(_("Area %(area)s saved.", area=area.name), "success")
             return redirect(url_for(".areas"), 303)
     status = 422 if form.errors else 200
     return render_template("teams/area_form.html", form=form, area=area), status
@@ -274,7 +277,7 @@ def archive_area(slug: str) -> Response:
     """Archive an area: it leaves the entry form, its kiosks are revoked, reports stay."""
     area = _area_to_manage(slug)
     teams.set_area_archived(db.session, area, True)
-    flash(f"{area.name} is archived. Its reports stay.", "success")
+    flash(_("%(area)s is archived. Its reports stay.", area=area.name), "success")
     return redirect(url_for(".areas"), 303)
 
 
@@ -284,5 +287,5 @@ def restore_area(slug: str) -> Response:
     """Bring an archived area back into the entry form."""
     area = _area_to_manage(slug)
     teams.set_area_archived(db.session, area, False)
-    flash(f"{area.name} is back in use.", "success")
+    flash(_("%(name)s is back in use.", name=area.name), "success")
     return redirect(url_for(".areas"), 303)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -14,7 +15,6 @@ from kaizen.extensions import db
 from kaizen.models import Role, User, Webhook
 from kaizen.services import webhooks
 from kaizen.services.webhook_delivery import ATTEMPTS, SIGNATURE_HEADER
-from kaizen.services.webhook_events import EVENTS
 from kaizen.webhooks.forms import WebhookForm
 
 bp = Blueprint("webhooks", __name__, url_prefix="/admin/webhooks")
@@ -73,7 +73,8 @@ def hook(hook_id: int) -> str:
         "webhooks/hook.html",
         hook=found,
         deliveries=webhooks.latest_deliveries(db.session, found),
-        events=EVENTS,
+        events=webhooks.EVENT_LABELS,
+        statuses=webhooks.STATUS_LABELS,
         attempts=ATTEMPTS,
     )
 
@@ -83,15 +84,18 @@ def test(hook_id: int) -> Response:
     """Queue a `ping` delivery to this webhook."""
     found = _hook(hook_id)
     webhooks.ping(db.session, _me(), found)
-    flash("A test delivery is queued: it is sent at the worker's next round.", "success")
+    flash(_("A test delivery is queued: it is sent at the worker's next round."), "success")
     return redirect(url_for(".hook", hook_id=found.id))
 
 
 def _set_active(hook_id: int, active: bool) -> Response:
     found = _hook(hook_id)
     webhooks.set_active(db.session, _me(), found, active)
-    news = "new events are queued for it" if active else "no new events are queued for it"
-    flash(f"Webhook “{found.name}” {'started' if active else 'paused'}: {news}.", "success")
+    if active:
+        done = _("Webhook “%(name)s” started: new events are queued for it.", name=found.name)
+    else:
+        done = _("Webhook “%(name)s” paused: no new events are queued for it.", name=found.name)
+    flash(done, "success")
     return redirect(url_for(".hook", hook_id=found.id))
 
 
@@ -113,7 +117,7 @@ def delete(hook_id: int) -> Response:
     found = _hook(hook_id)
     name = found.name
     webhooks.remove(db.session, _me(), found)
-    flash(f"Webhook “{name}” deleted.", "success")
+    flash(_("Webhook “%(name)s” deleted.", name=name), "success")
     return redirect(url_for(".index"))
 
 
@@ -124,5 +128,5 @@ def send_again(delivery_id: int) -> Response:
     if delivery is None:
         abort(404)
     webhooks.send_again(db.session, _me(), delivery)
-    flash(f"Delivery {delivery.id} is queued again.", "success")
+    flash(_("Delivery %(id)s is queued again.", id=delivery.id), "success")
     return redirect(url_for(".hook", hook_id=delivery.webhook_id))

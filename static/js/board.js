@@ -37,6 +37,12 @@
     return document.getElementById("board");
   }
 
+  // The page's words in the reader's language, from the board's data-text-* attributes.
+  function text(name, english) {
+    var current = board();
+    return (current && current.getAttribute("data-text-" + name)) || english;
+  }
+
   function refreshBoard() {
     var current = board();
     if (current) {
@@ -104,7 +110,7 @@
       var more = document.createElement("button");
       more.type = "button";
       more.className = "button button-quiet move-more";
-      more.setAttribute("aria-label", "More columns");
+      more.setAttribute("aria-label", text("more-columns", "More columns"));
       more.setAttribute("aria-expanded", "false");
       more.setAttribute("aria-controls", "move-menu");
       more.textContent = "⋯";
@@ -387,6 +393,13 @@
 (function () {
   "use strict";
 
+  // "+{count} more" in the reader's language, from the board's data-text-tv-more.
+  function moreText(count) {
+    var tv = document.querySelector(".board-tv");
+    var words = (tv && tv.getAttribute("data-text-tv-more")) || "+{count} more";
+    return words.replace("{count}", count);
+  }
+
   function fitColumn(column) {
     var list = column.querySelector(".cards");
     var more = column.querySelector(".tv-more");
@@ -401,7 +414,7 @@
     var hidden = 0;
     function show() {
       var total = sent + hidden;
-      more.textContent = "+" + total + " more";
+      more.textContent = moreText(total);
       more.hidden = total === 0;
     }
     show();

@@ -4,6 +4,18 @@
 (function () {
   "use strict";
 
+  // The page's words in the reader's language: one JSON attribute on <body> (base.html),
+  // read when needed, so a page that changed language meanwhile is followed.
+  function text(name, english) {
+    var words = {};
+    try {
+      words = JSON.parse(document.body.getAttribute("data-text-kaizen") || "{}");
+    } catch (error) {
+      words = {};
+    }
+    return words[name] || english;
+  }
+
   // A request that fails without an answer (dropped Wi-Fi, server restarting) must never
   // look like success: tell the person, and leave what they typed where it is.
   document.addEventListener("htmx:sendError", function (event) {
@@ -15,7 +27,12 @@
       }
       note.hidden = false;
     } else {
-      window.alert("The connection dropped before this was saved. Nothing was lost here — please try again.");
+      window.alert(
+        text(
+          "connection-dropped",
+          "The connection dropped before this was saved. Nothing was lost here — please try again."
+        )
+      );
     }
   });
   // Print buttons: a data attribute, as the Content-Security-Policy allows no onclick.
@@ -37,7 +54,7 @@
     }
     var said = serverMessage(event.detail.xhr);
     note.textContent = said
-      ? said + " Your text is still here."
+      ? said + " " + text("text-kept", "Your text is still here.")
       : note.getAttribute("data-default");
     note.hidden = false;
   });
