@@ -79,6 +79,16 @@ def number(value: Number | None, digits: int = 1) -> str:
     return format_decimal(value, format=pattern, locale=locale())
 
 
+def fixed(value: Number, digits: int = 1, *, grouped: bool = False) -> str:
+    """A number with exactly `digits` decimals: '3.0', '3,5' (tables, stats, money).
+
+    Rounded as Python rounds (`f"{value:.1f}"`), so English reads as it always did; grouped
+    ('1,250.50', '1.250,50') only when asked."""
+    rounded = Decimal(f"{value:.{digits}f}")
+    pattern = ("#,##0" if grouped else "0") + ("." + "0" * digits if digits > 0 else "")
+    return format_decimal(rounded, format=pattern, locale=locale())
+
+
 def percent(share: Number | None, digits: int = 0) -> str:
     """A share (0.25) as '25%' ('25 %' in German); '' for None."""
     if share is None:

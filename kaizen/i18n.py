@@ -10,6 +10,7 @@ be writable), so an edited translation shows at the next start.
 
 from __future__ import annotations
 
+import functools
 import os
 import tempfile
 from pathlib import Path
@@ -23,7 +24,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from kaizen.api.core import is_api_request
-from kaizen.devices.mode import current_kiosk
+from kaizen.devices.mode import current_kiosk, set_device_cookie
 from kaizen.extensions import babel, db
 from kaizen.services.languages import (
     DEFAULT_LANGUAGE,
@@ -97,14 +98,7 @@ def select_language() -> str:
 
 def set_language_cookie(app: Flask, response: Response, code: str) -> None:
     """Remember a device's language (the kiosk's one-tap choice)."""
-    response.set_cookie(
-        LANGUAGE_COOKIE,
-        code,
-        max_age=LANGUAGE_COOKIE_DAYS * 24 * 3600,
-        httponly=True,
-        samesite="Lax",
-        secure=bool(app.config.get("SESSION_COOKIE_SECURE")),
-    )
+    set_device_cookie(app, response, LANGUAGE_COOKIE, code, LANGUAGE_COOKIE_DAYS)
 
 
 def install(app: Flask) -> None:
@@ -131,8 +125,14 @@ def plural_examples() -> dict[str, int]:
     """A count for each plural form of the reader's language, by its CLDR name ('one': 1,
     'few': 2, 'many': 5 in Polish), so a page can hand a script every form of a message
     (`ngettext(..., n)`) and the script picks one with `Intl.PluralRules`."""
-    rule = (get_locale() or Locale.parse(DEFAULT_LANGUAGE)).plural_form
+    return dict(_plural_examples(str(get_locale() or DEFAULT_LANGUAGE)))
+
+
+@functools.cache
+def _plural_examples(code: str) -> tuple[tuple[str, int], ...]:
+    """Worked out once per language: the entry form (every kiosk's page) asks each time."""
+    rule = Locale.parse(code).plural_form
     examples: dict[str, int] = {}
     for n in range(1, 200):
         examples.setdefault(rule(n), n)
-    return examples
+    return tuple(examples.items())

@@ -96,11 +96,17 @@ def install(app: Flask) -> None:
 
 
 def set_kiosk_cookie(app: Flask, response: Response, secret: str) -> None:
-    """Give the tablet its kiosk secret: long-lived, script-proof, same-site."""
+    """Give the tablet its kiosk secret."""
+    set_device_cookie(app, response, KIOSK_COOKIE, secret, KIOSK_COOKIE_DAYS)
+
+
+def set_device_cookie(app: Flask, response: Response, name: str, value: str, days: int) -> None:
+    """A cookie the device keeps (its kiosk secret, its language): long-lived, script-proof,
+    same-site, secure when the session cookie is."""
     response.set_cookie(
-        KIOSK_COOKIE,
-        secret,
-        max_age=KIOSK_COOKIE_DAYS * 24 * 3600,
+        name,
+        value,
+        max_age=days * 24 * 3600,
         httponly=True,
         samesite="Lax",
         secure=bool(app.config.get("SESSION_COOKIE_SECURE")),

@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from babel.numbers import format_decimal
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -17,7 +16,7 @@ from werkzeug.wrappers import Response
 from kaizen.accounts.access import require_role
 from kaizen.board.forms import DONE_LABELS, MoveForm
 from kaizen.extensions import db
-from kaizen.formatting import locale
+from kaizen.formatting import fixed
 from kaizen.improvements.forms import (
     BenefitForm,
     BlockedForm,
@@ -84,7 +83,7 @@ def _money(value: Decimal | None) -> str:
     """An amount with two decimals in the reader's way of writing it ('1,250.50'); '—'."""
     if value is None:
         return "—"
-    return format_decimal(value, format="#,##0.00", locale=locale())
+    return fixed(value, 2, grouped=True)
 
 
 def _load(improvement_id: int) -> cards.CardPage:

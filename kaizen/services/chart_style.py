@@ -18,12 +18,10 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any, cast
 
 import matplotlib
 from babel.dates import format_date
-from babel.numbers import format_decimal
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from matplotlib import dates as mdates
@@ -33,7 +31,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from kaizen.formatting import locale, month_name, number
+from kaizen.formatting import fixed, locale, month_name, number
 from kaizen.models import BoardColumn, Waste
 from kaizen.services.flow import CardFlow, Percentiles
 from kaizen.services.months import Month
@@ -218,16 +216,6 @@ WORKING_DAYS = "working days"
 def per_unit(unit: str, days: str, working_days: str) -> str:
     """The text for calendar days or the one for working days (each a whole message)."""
     return working_days if unit == WORKING_DAYS else days
-
-
-def fixed(value: float, digits: int = 1) -> str:
-    """A number with exactly `digits` decimals in the reader's language: '3.0', '3,5'.
-
-    Rounded as Python rounds (`f"{value:.1f}"`), so English reads as it always did; no
-    grouping, as before."""
-    rounded = Decimal(f"{value:.{digits}f}")
-    pattern = "0." + "0" * digits if digits > 0 else "0"
-    return format_decimal(rounded, format=pattern, locale=locale())
 
 
 def _plural_count(value: float, one_is_singular: bool) -> int:

@@ -19,7 +19,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from kaizen.formatting import day, month_name, number, percent, short_day
+from kaizen.formatting import day, fixed, month_name, number, percent, short_day
 from kaizen.models import BoardColumn, Outcome, Waste
 from kaizen.services.chart_style import (
     ADOPTED,
@@ -40,7 +40,6 @@ from kaizen.services.chart_style import (
     date_number,
     days_text,
     first_busy,
-    fixed,
     label_totals,
     legend_columns,
     local_numbers,

@@ -16,10 +16,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext, pgettext
 
-from kaizen.formatting import locale
+from kaizen.formatting import fixed, locale
 from kaizen.models import BoardColumn, Waste
 from kaizen.services import DbSession, charts
-from kaizen.services.chart_style import fixed, per_unit, unit_word
+from kaizen.services.chart_style import per_unit, unit_word
 from kaizen.services.exports import Cell, Table
 from kaizen.services.flow import Lesson
 from kaizen.services.months import Month
