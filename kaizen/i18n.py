@@ -14,12 +14,13 @@ import functools
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Flask, current_app, has_request_context, request
-from flask_babel import get_locale, refresh
+from flask import Flask, current_app, g, has_request_context, request
+from flask_babel import get_locale, get_translations, refresh
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -39,6 +40,8 @@ from kaizen.services.languages import (
 SOURCES = Path(__file__).resolve().parent / "translations"
 DOMAIN = "messages"
 LANGUAGE_COOKIE = "kaizen_language"
+# Where a request keeps the catalogue its templates read (`_translations`).
+TRANSLATIONS = "kaizen_translations"
 # Browsers keep a cookie at most 400 days; a kiosk's choice is renewed with every switch.
 LANGUAGE_COOKIE_DAYS = 400
 
@@ -107,18 +110,38 @@ def install(app: Flask) -> None:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(catalogue_dir(Path(app.instance_path)))
     babel.init_app(app, locale_selector=select_language)
     app.extensions["plant_language"] = LanguageSetting()
+    # Flask-Babel's template `_` looks the catalogue up again for every message (context,
+    # locale, cache: 5,000 times on a 500-card board, a third of its time); these look it up
+    # once per request.
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+    )
 
     @app.before_request
     def _choose_afresh() -> None:
         # Flask-Babel keeps its choice in `g`, which lives as long as the app context: one
         # held open across requests (a test's, a command's) must not pass a choice along.
         refresh()
+        g.pop(TRANSLATIONS, None)
 
     @app.context_processor
     def _languages() -> dict[str, object]:
         return {"page_language": language(current_language()), "languages": LANGUAGES}
 
     app.add_template_global(plural_examples, "plural_examples")
+
+
+def _translations() -> Any:
+    """The reader's catalogue, found once per request (kept in `g`)."""
+    found = g.get(TRANSLATIONS)
+    if found is None:
+        found = get_translations()
+        setattr(g, TRANSLATIONS, found)
+    return found
 
 
 def plural_examples() -> dict[str, int]:
